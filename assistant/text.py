@@ -1,0 +1,51 @@
+"""Text normalisation shared by the loaders and the question cleaner.
+
+Everything the assistant indexes or compares goes through :func:`normalise`,
+so offsets stored in the index always address the normalised text. Layout is
+kept (paragraph breaks matter for chunking); invisible characters are not,
+because they let hidden text slip past readers and break exact quoting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Zero-width and formatting characters that render as nothing, the Unicode
+# "tag" block (used to smuggle invisible instructions), bidirectional
+# controls (which can reorder what a reader sees) and the soft hyphen.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+    "\U000e0000-\U000e007f]"
+)
+# C0/C1 controls other than tab and newline.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SPACES = re.compile("[ \t\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]+")
+_TRAILING = re.compile(r"[ \t]+\n")
+_MANY_BREAKS = re.compile(r"\n{3,}")
+
+
+def strip_invisible(text: str) -> str:
+    r"""Remove invisible, control and bidirectional characters.
+
+    >>> strip_invisible("se\u200blf\u202e-care\x07")
+    'self-care'
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # \u2028/\u2029 are line and paragraph separators: keep their meaning.
+    text = text.replace("\u2028", "\n").replace("\u2029", "\n\n")
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
+
+
+def normalise(text: str) -> str:
+    r"""NFC, invisible characters removed, spaces tidied, layout kept.
+
+    >>> normalise("Cafe\u0301  is\u00a0open \n\n\n\nNext")
+    'Café is open\n\nNext'
+    """
+    text = unicodedata.normalize("NFC", strip_invisible(text))
+    text = _SPACES.sub(" ", text)
+    text = _TRAILING.sub("\n", text)
+    text = _MANY_BREAKS.sub("\n\n", text)
+    return text.strip()
