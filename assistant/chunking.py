@@ -175,3 +175,16 @@ def chunk_id(source_id: str, start: int, end: int, text: str) -> str:
     """
     digest = hashlib.sha256(f"{source_id}\x00{start}\x00{end}\x00{text}".encode()).hexdigest()
     return f"{source_id}:{start}-{end}:{digest[:12]}"
+
+
+def passage_text(text: str, section: str, title: str) -> str:
+    r"""What the retrievers see for a chunk: the chunk under its heading.
+
+    The heading gives a short sentence its context ("References" for a
+    citation line); the stored text and its offsets stay exactly the chunk.
+
+    >>> passage_text("Tucker, P. (2024).", "References", "Healing")
+    'References\nTucker, P. (2024).'
+    """
+    heading = section or title
+    return f"{heading}\n{text}" if heading and heading != text else text

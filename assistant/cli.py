@@ -141,3 +141,13 @@ def sources(settings: Settings, as_json: bool) -> None:
 
 def main() -> None:
     cli(prog_name="assistant")
+
+
+def _register_optional_commands() -> None:
+    from .cli_fetch import add_url, fetch
+
+    cli.add_command(fetch)
+    cli.add_command(add_url)
+
+
+_register_optional_commands()

@@ -28,9 +28,23 @@ class Settings(BaseSettings):
     keep_generations: int = Field(2, ge=1, description="Index generations kept on disk (the current one included).")
 
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted, in characters.")
-    top_k: int = Field(4, ge=1, le=20, description="Most passages cited in one answer.")
+    top_k: int = Field(3, ge=1, le=10, description="Most passages cited in one answer.")
     candidates: int = Field(20, ge=1, description="Passages each retriever proposes before fusion.")
 
     @property
     def manifest_path(self) -> Path:
         return self.corpus_dir / "sources.toml"
+
+    # Answering. The threshold is calibrated on eval/questions.jsonl by `assistant eval`.
+    answer_threshold: float = Field(
+        0.40, ge=0.0, le=1.0, description="Least cosine similarity of the best passage for an answer; below it, not_found."
+    )
+    relevance_margin: float = Field(
+        0.10, ge=0.0, le=1.0, description="Passages this far below the best one in similarity are not cited."
+    )
+    lexical_threshold: float = Field(
+        0.15, ge=0.0, le=1.0, description="Least BM25 score (0..1) for an answer in the lexical-only mode."
+    )
+    lexical_weight: float = Field(0.5, ge=0.0, description="Weight of the BM25 ranking in the fusion (dense is 1).")
+    related_passages: int = Field(3, ge=0, le=10, description="Closest passages shown as related when not found.")
+    context_chars: int = Field(300, ge=0, description="Characters of context shown around a cited passage.")

@@ -19,7 +19,7 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .chunking import Chunk, chunk_id, chunk_text
+from .chunking import Chunk, chunk_id, chunk_text, passage_text
 from .config import Settings
 from .corpus import Document, scan
 from .embeddings import Embedder
@@ -117,16 +117,6 @@ def chunk_records(document: Document, max_chars: int) -> list[ChunkRecord]:
         )
         for c in chunk_text(document.text, max_chars)
     ]
-
-
-def passage_for_embedding(record: ChunkRecord, document: Document) -> str:
-    """What the model embeds for a chunk: the chunk, with the heading it sits under.
-
-    The heading gives a short sentence its context ("References" for a
-    citation line); the stored text and its offsets stay exactly the chunk.
-    """
-    heading = record.section or document.source.title
-    return f"{heading}\n{record.text}" if heading and heading != record.text else record.text
 
 
 def chroma_metadata(record: ChunkRecord, document: Document) -> dict[str, Any]:
@@ -274,7 +264,7 @@ class Indexer:
             progress(0, len(missing))
         for start in range(0, len(missing), batch):
             part = missing[start : start + batch]
-            embedded = self.embedder.embed_documents([passage_for_embedding(r, d) for r, d in part])
+            embedded = self.embedder.embed_documents([passage_text(r.text, r.section, d.source.title) for r, d in part])
             for (record, _), vector in zip(part, embedded, strict=True):
                 vectors[record.id] = vector
             done += len(part)

@@ -1,0 +1,260 @@
+"""Answer a question from the corpus: the ``assistant ask`` use case.
+
+The default answer is extractive: it is made of the retrieved passages that
+best support the question, quoted verbatim and each followed by its citation
+marker, so it cannot say anything the sources do not. When the best passage
+is not similar enough to the question, the answer is ``not_found`` and the
+closest passages are offered as related, never as an answer.
+
+Order of work for every question: clean it, check it for a crisis (no
+retrieval at all when it is one), resolve a follow-up against the previous
+turn, retrieve, compose.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .config import Settings
+from .errors import InvalidQuestionError
+from .library import Library
+from .questions import clean_question
+from .chunking import passage_text
+from .retrieval import Hit, Mode, Retriever, tokenize
+from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, check_crisis
+from .store import ChunkRecord, SourceRecord
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND_MESSAGE = (
+    "The sources don't cover this. I can only answer from the article “Healing from Within” "
+    "and the sources it references, and none of them answers this question."
+)
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    chunk_id: str
+    source_id: str
+    kind: str
+    title: str
+    author: str
+    date: str
+    url: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    link: str  # where to read the passage: the URL with a text fragment, or "" for local sources
+
+
+@dataclass
+class Answer:
+    question: str
+    status: str  # answered | not_found | crisis | invalid
+    answer: str
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    query: str = ""  # what was searched for: the question, with the previous turn for a follow-up
+    resources: str = ""  # crisis resources shown with this answer, if any
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# -- follow-ups ---------------------------------------------------------------
+
+_LEANS_BACK = re.compile(
+    r"^\s*(?:and|but|so|or|also|then|ok(?:ay)?|what about|how about|what else|why(?: is that)?|how so)\b"
+    r"|\b(?:it|that|this|those|these|they|them|she|he|her|him|his|its|there|one|ones|the (?:first|second|other))\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """A short question that leans on the previous turn for its meaning.
+
+    >>> is_follow_up("what about the body?"), is_follow_up("How does self-compassion affect stress?")
+    (True, False)
+    """
+    return len(tokenize(question)) <= 6 and bool(_LEANS_BACK.search(question))
+
+
+def contextual_query(question: str, history: Sequence[str]) -> str:
+    """The text to search for: a follow-up is read together with the previous question.
+
+    >>> contextual_query("what about the body?", ["How does it affect stress?"])
+    'How does it affect stress? what about the body?'
+    >>> contextual_query("Who wrote the article?", ["How does it affect stress?"])
+    'Who wrote the article?'
+    """
+    if history and is_follow_up(question):
+        return f"{history[-1]} {question}"
+    return question
+
+
+# -- composition ----------------------------------------------------------------
+
+
+def _overlap(a: str, b: str) -> float:
+    """Share of the shorter passage's words that the other one also has.
+
+    >>> _overlap("kind to ourselves", "we are kind to ourselves daily")
+    1.0
+    """
+    x, y = set(tokenize(a)), set(tokenize(b))
+    return len(x & y) / min(len(x), len(y)) if x and y else 0.0
+
+
+def select_passages(
+    hits: Sequence[Hit], threshold: float, margin: float, limit: int, score=lambda h: h.dense
+) -> list[Hit]:
+    """The passages an answer is made of, best first; empty means not found.
+
+    A passage is kept when it is close enough to the question (``threshold``),
+    not much weaker than the best one (``margin``), says something (not a bare
+    heading) and does not repeat a passage already kept.
+    """
+    usable = [h for h in hits if len(h.chunk.text) >= 20 or _is_only_match(h, hits)]
+    if not usable or score(max(usable, key=score)) < threshold:
+        return []
+    best = score(max(usable, key=score))
+    chosen: list[Hit] = []
+    for hit in usable:
+        if len(chosen) == limit:
+            break
+        if score(hit) < max(threshold, best - margin):
+            continue
+        if any(_overlap(hit.chunk.text, c.chunk.text) > 0.6 for c in chosen):
+            continue
+        chosen.append(hit)
+    return chosen
+
+
+def _is_only_match(hit: Hit, hits: Sequence[Hit]) -> bool:
+    return len(hits) == 1
+
+
+def inline(text: str) -> str:
+    """A passage as it reads inside an answer: line breaks become separators.
+
+    >>> inline("Writer: A. B.\\nMar 19")
+    'Writer: A. B. · Mar 19'
+    """
+    return " · ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float) -> Citation:
+    from .citations import link_for
+
+    return Citation(
+        n=n,
+        chunk_id=chunk.id,
+        source_id=source.id,
+        kind=source.kind,
+        title=source.title,
+        author=source.author,
+        date=source.date,
+        url=source.url,
+        quote=source.text[chunk.start : chunk.end],
+        start=chunk.start,
+        end=chunk.end,
+        score=round(score, 4),
+        link=link_for(source.url, source.text[chunk.start : chunk.end]),
+    )
+
+
+def compose(passages: Sequence[Hit]) -> tuple[str, list[Citation]]:
+    """Answer text with [n] markers, and the citations it uses, in that order."""
+    citations = [citation_for(n, h.chunk, h.source, h.dense or h.fused) for n, h in enumerate(passages, start=1)]
+    text = " ".join(f"{inline(c.quote)} [{c.n}]" for c in citations)
+    return text, citations
+
+
+# -- the use case ---------------------------------------------------------------
+
+
+class Assistant:
+    """Answers questions from the current index. Safe to share between threads."""
+
+    def __init__(self, settings: Settings, library: Library | None = None) -> None:
+        self.settings = settings
+        self.library = library or Library(settings)
+        self._retriever: Retriever | None = None
+        self._lock = threading.Lock()
+
+    def retriever(self) -> Retriever:
+        generation = self.library.generation()
+        with self._lock:
+            if self._retriever is None or self._retriever.generation is not generation:
+                self._retriever = Retriever(
+                    generation,
+                    self.library.embedder.embed_query,
+                    lambda chunk, source: passage_text(chunk.text, chunk.section, source.title),
+                )
+            return self._retriever
+
+    def warm_up(self) -> None:
+        """Load the model and open the index now rather than on the first question."""
+        self.retriever()
+        self.library.embedder.embed_query("warm up")
+
+    def ask(
+        self,
+        raw_question: Any,
+        history: Sequence[str] = (),
+        mode: Mode = "hybrid",
+        top_k: int | None = None,
+    ) -> Answer:
+        started = time.perf_counter()
+        settings = self.settings
+        try:
+            question = clean_question(raw_question, settings.max_question_chars)
+        except InvalidQuestionError as e:
+            return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
+        crisis = check_crisis(question)
+        if crisis.is_crisis:
+            log.info("crisis check matched reason=%s", crisis.reason)
+            return Answer(
+                question=question, status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
+                timings_ms=_since(started),
+            )  # fmt: skip
+        query = contextual_query(question, history)
+        t0 = time.perf_counter()
+        hits = self.retriever().search(query, settings.candidates, mode, settings.lexical_weight)
+        t1 = time.perf_counter()
+        if mode == "lexical":
+            chosen = select_passages(hits, settings.lexical_threshold, 1.0, top_k or settings.top_k, lambda h: h.lexical)
+        else:
+            chosen = select_passages(hits, settings.answer_threshold, settings.relevance_margin, top_k or settings.top_k)
+        if chosen:
+            text, citations = compose(chosen)
+            answer = Answer(question=question, status="answered", answer=text, citations=citations, query=query)
+        else:
+            related = [
+                citation_for(n, h.chunk, h.source, h.dense or h.fused)
+                for n, h in enumerate([h for h in hits if len(h.chunk.text) >= 20][: settings.related_passages], 1)
+            ]
+            answer = Answer(question=question, status="not_found", answer=NOT_FOUND_MESSAGE, related=related, query=query)
+        if crisis.mentions_topic:
+            answer.resources = CRISIS_RESOURCES
+        t2 = time.perf_counter()
+        answer.timings_ms = {
+            "retrieve": round((t1 - t0) * 1000, 2),
+            "compose": round((t2 - t1) * 1000, 2),
+            "total": round((t2 - started) * 1000, 2),
+        }
+        return answer
+
+
+def _since(started: float) -> dict[str, float]:
+    total = round((time.perf_counter() - started) * 1000, 2)
+    return {"retrieve": 0.0, "compose": 0.0, "total": total}

@@ -1,0 +1,272 @@
+"""Measure answer quality on the question set in ``eval/``: ``assistant eval``.
+
+Each pipeline answers every question of ``eval/questions.jsonl`` (follow-ups
+with their history) against a fresh index built from the corpus in a
+temporary folder, so the figures describe the code and corpus as they are,
+not whatever ``index/`` holds. A citation hits when its span overlaps a gold
+passage of the same source.
+
+Pipelines: ``hybrid`` (the product), ``dense`` and ``lexical`` (the product
+with one retriever switched off) and ``tutorial`` (dense similarity search
+over 1000-character chunks with 200 characters of overlap, through LangChain's
+splitter and Chroma wrapper, answering with its best chunk and never refusing:
+the usual tutorial set-up).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .answering import Answer, Assistant, Citation
+from .config import Settings
+from .embeddings import Embedder
+from .indexing import Indexer
+from .library import Library
+
+
+@dataclass(frozen=True)
+class Gold:
+    source_id: str
+    quote: str
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    category: str
+    history: tuple[str, ...]
+    answerable: bool
+    gold: tuple[Gold, ...]
+    facts: tuple[str, ...]
+
+
+def load_questions(path: Path) -> list[EvalQuestion]:
+    questions = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        row = json.loads(line)
+        questions.append(
+            EvalQuestion(
+                id=row["id"],
+                question=row["question"],
+                category=row["category"],
+                history=tuple(row.get("history", [])),
+                answerable=bool(row["answerable"]),
+                gold=tuple(Gold(g["source_id"], g["quote"]) for g in row.get("gold", [])),
+                facts=tuple(row.get("fact", [])),
+            )
+        )
+    return questions
+
+
+def gold_spans(question: EvalQuestion, texts: dict[str, str]) -> list[tuple[str, int, int]]:
+    spans = []
+    for gold in question.gold:
+        start = texts.get(gold.source_id, "").find(gold.quote)
+        if start == -1:
+            raise ValueError(f"{question.id}: gold quote not found in {gold.source_id}: {gold.quote[:60]!r}")
+        spans.append((gold.source_id, start, start + len(gold.quote)))
+    return spans
+
+
+def first_hit_rank(citations: Sequence[Citation], spans: Sequence[tuple[str, int, int]]) -> int | None:
+    """1-based rank of the first citation overlapping a gold span.
+
+    >>> c = Citation(1, "x", "a", "article", "", "", "", "", "q", 10, 20, 1.0, "")
+    >>> first_hit_rank([c], [("a", 15, 30)]), first_hit_rank([c], [("a", 20, 30)])
+    (1, None)
+    """
+    for rank, c in enumerate(citations, start=1):
+        if any(c.source_id == sid and c.start < end and start < c.end for sid, start, end in spans):
+            return rank
+    return None
+
+
+@dataclass
+class Metrics:
+    name: str
+    hit1: float
+    hit3: float
+    mrr: float
+    fact: float
+    exact: float
+    refused_out_of_scope: float
+    refused_near_miss: float
+    false_refusals: int
+    answer_chars: float
+    quote_chars: float
+    failures: list[str] = field(default_factory=list)
+
+    def row(self) -> list[str]:
+        return [
+            self.name, f"{self.hit1:.2f}", f"{self.hit3:.2f}", f"{self.mrr:.2f}", f"{self.fact:.2f}",
+            f"{self.exact:.0%}", f"{self.refused_out_of_scope:.2f}", f"{self.refused_near_miss:.2f}",
+            str(self.false_refusals), f"{self.answer_chars:.0f}", f"{self.quote_chars:.0f}",
+        ]  # fmt: skip
+
+
+HEADER = [
+    "pipeline", "hit@1", "hit@3", "MRR", "fact", "exact", "refused out-of-scope", "refused near-miss",
+    "false refusals", "answer chars", "quote chars",
+]  # fmt: skip
+
+
+def score(
+    name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer], texts: dict[str, str]
+) -> Metrics:
+    answerable = [(q, a) for q, a in zip(questions, answers, strict=True) if q.answerable]
+    out_of_scope = [a for q, a in zip(questions, answers, strict=True) if q.category == "out_of_scope"]
+    near_miss = [a for q, a in zip(questions, answers, strict=True) if q.category == "near_miss"]
+    ranks, facts, failures = [], [], []
+    for q, a in answerable:
+        rank = first_hit_rank(a.citations, gold_spans(q, texts))
+        ranks.append(rank)
+        has_fact = any(f.lower() in a.answer.lower() for f in q.facts)
+        facts.append(has_fact)
+        if rank != 1 or not has_fact:
+            failures.append(f"{q.id} rank={rank} fact={has_fact} status={a.status} {q.question[:60]!r}")
+    for q, a in zip(questions, answers, strict=True):
+        if not q.answerable and a.status == "answered":
+            failures.append(f"{q.id} answered an unanswerable question {q.question[:60]!r}")
+    citations = [c for a in answers for c in a.citations]
+    exact = [texts.get(c.source_id, "")[c.start : c.end] == c.quote for c in citations]
+    answered = [a for a in answers if a.status == "answered"]
+    return Metrics(
+        name=name,
+        hit1=_share([r == 1 for r in ranks]),
+        hit3=_share([r is not None and r <= 3 for r in ranks]),
+        mrr=statistics.fmean([1 / r if r else 0.0 for r in ranks]) if ranks else 0.0,
+        fact=_share(facts),
+        exact=_share(exact) if exact else 1.0,
+        refused_out_of_scope=_share([a.status == "not_found" for a in out_of_scope]),
+        refused_near_miss=_share([a.status == "not_found" for a in near_miss]),
+        false_refusals=sum(a.status != "answered" for _, a in answerable),
+        answer_chars=statistics.fmean([len(a.answer) for a in answered]) if answered else 0.0,
+        quote_chars=statistics.fmean([len(c.quote) for c in citations]) if citations else 0.0,
+        failures=failures,
+    )
+
+
+def _share(values: Sequence[bool]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+class TutorialBaseline:
+    """Dense similarity search over fixed-size chunks, as LangChain tutorials set it up."""
+
+    def __init__(self, texts: dict[str, dict[str, Any]], embedder: Embedder, folder: Path) -> None:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+        from langchain_chroma import Chroma
+        from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+        splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
+        client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
+        self.store = Chroma(
+            collection_name="tutorial", embedding_function=embedder, client=client,
+            collection_metadata={"hnsw:space": "cosine"},
+        )  # fmt: skip
+        documents = splitter.create_documents(
+            [row["text"] for row in texts.values()], metadatas=[{"source_id": sid} for sid in texts]
+        )
+        self.store.add_documents(documents)
+        self.texts = texts
+
+    def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
+        results = self.store.similarity_search_with_relevance_scores(question, k=4)
+        citations = []
+        for n, (doc, relevance) in enumerate(results, start=1):
+            sid, start = doc.metadata["source_id"], int(doc.metadata["start_index"])
+            row = self.texts[sid]
+            citations.append(
+                Citation(
+                    n, "", sid, row["kind"], row["title"], "", "", "", doc.page_content,
+                    start, start + len(doc.page_content), relevance, "",
+                )  # fmt: skip
+            )
+        text = f"{citations[0].quote} [1]" if citations else ""
+        return Answer(question=question, status="answered", answer=text, citations=citations[:1] + citations[1:])
+
+
+@dataclass
+class EvalReport:
+    metrics: list[Metrics]
+    questions: int
+    calibration: dict[str, Any]
+
+
+def run_eval(
+    settings: Settings,
+    questions_path: Path,
+    embedder: Embedder | None = None,
+    pipelines: Sequence[str] = ("hybrid", "dense", "lexical", "tutorial"),
+    progress: Callable[[str], None] | None = None,
+) -> EvalReport:
+    embedder = embedder or Embedder()
+    questions = load_questions(questions_path)
+    with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
+        scratch = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        Indexer(scratch, embedder).run()
+        library = Library(scratch, embedder)
+        assistant = Assistant(scratch, library)
+        generation = library.generation()
+        sources = {s.id: {"text": s.text, "kind": s.kind, "title": s.title} for s in generation.sources()}
+        texts = {sid: row["text"] for sid, row in sources.items()}
+        metrics = []
+        for name in pipelines:
+            if progress:
+                progress(name)
+            if name == "tutorial":
+                baseline = TutorialBaseline(sources, embedder, Path(tmp) / "tutorial")
+                answers = [baseline.ask(q.question, q.history) for q in questions]
+            else:
+                answers = [assistant.ask(q.question, list(q.history), mode=name) for q in questions]  # type: ignore[arg-type]
+            metrics.append(score(name, questions, answers, texts))
+        calibration = calibrate(assistant, questions)
+        library.close()
+    return EvalReport(metrics=metrics, questions=len(questions), calibration=calibration)
+
+
+def calibrate(assistant: Assistant, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
+    """The best dense similarity per question, split by whether it is answerable.
+
+    The answer threshold belongs between the highest out-of-scope score and
+    the lowest answerable ones; these figures show how wide that gap is.
+    """
+    from .answering import contextual_query
+
+    settings = assistant.settings
+    best: dict[str, list[float]] = {"answerable": [], "out_of_scope": [], "near_miss": []}
+    for q in questions:
+        hits = assistant.retriever().search(contextual_query(q.question, q.history), settings.candidates)
+        value = max((h.dense for h in hits), default=0.0)
+        key = "answerable" if q.answerable else q.category
+        best.setdefault(key, []).append(value)
+    return {
+        "threshold": settings.answer_threshold,
+        "highest_out_of_scope": round(max(best["out_of_scope"], default=0.0), 3),
+        "lowest_answerable": sorted(round(v, 3) for v in best["answerable"])[:5],
+        "near_miss_range": [round(min(best["near_miss"], default=0), 3), round(max(best["near_miss"], default=0), 3)],
+    }
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A Markdown table.
+
+    >>> print(format_table(["a", "bb"], [["1", "2"]]))
+    | a | bb |
+    |---|----|
+    | 1 | 2  |
+    """
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows, strict=True)]
+    line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
+    rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(header), rule, *(line(r) for r in rows)])

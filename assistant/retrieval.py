@@ -1,0 +1,155 @@
+"""Hybrid retrieval: dense similarity from Chroma and BM25, fused by rank.
+
+Dense search understands paraphrases ("being gentle with myself" for
+"self-compassion"); BM25 catches exact names, dates and rare words that a
+small embedding model blurs ("Tucker", "2024"). Reciprocal rank fusion
+combines the two rankings without having to calibrate their scores against
+each other. The dense cosine of the best passage is kept separately, because
+the decision to answer or to say "not found" is taken on it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from .store import ChunkRecord, Generation, SourceRecord
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t don doesn didn isn aren wasn i'm it's
+    i've i'd i'll can't won't get got really also much many us let lets ok okay please tell say says said""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased content words, folded to a crude stem.
+
+    >>> tokenize("Practicing kindness: it’s what the studies showed!")
+    ['practic', 'kind', 'studi', 'show']
+    """
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    return [_stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS and len(w) > 1]
+
+
+def _stem(word: str) -> str:
+    """Strip a few English suffixes so that inflections meet; deliberately light."""
+    word = word.removesuffix("'s")
+    for suffix, replacement in (("ies", "i"), ("ness", ""), ("ing", ""), ("ed", ""), ("es", ""), ("ly", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + replacement
+    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> dict[str, float]:
+    """Fuse ranked id lists: each list adds weight / (k + rank) to an id.
+
+    >>> fused = reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=1)
+    >>> sorted(fused, key=fused.get, reverse=True)
+    ['b', 'a', 'c']
+    >>> round(fused["b"], 3)
+    0.833
+    """
+    weights = weights or [1.0] * len(rankings)
+    fused: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
+    return fused
+
+
+class LexicalIndex:
+    """BM25 (Okapi) over the chunks of one index generation."""
+
+    def __init__(self, ids: Sequence[str], texts: Iterable[str]) -> None:
+        from rank_bm25 import BM25Okapi
+
+        self.ids = list(ids)
+        corpus = [tokenize(t) for t in texts]
+        # rank_bm25 divides by the corpus size: an empty index has no scores.
+        self._bm25 = BM25Okapi(corpus) if corpus else None
+        # The best score a query could reach, used to put BM25 scores on a 0..1 scale.
+        self._idf = self._bm25.idf if self._bm25 else {}
+
+    def search(self, query: str, n: int) -> list[tuple[str, float]]:
+        """(chunk id, score in 0..1) of the ``n`` best chunks with any query word."""
+        terms = tokenize(query)
+        if self._bm25 is None or not terms:
+            return []
+        scores = self._bm25.get_scores(terms)
+        ceiling = sum(max(self._idf.get(t, 0.0), 0.0) for t in set(terms)) * (self._bm25.k1 + 1) or 1.0
+        order = sorted(range(len(scores)), key=lambda i: scores[i], reverse=True)[:n]
+        return [(self.ids[i], min(1.0, float(scores[i]) / ceiling)) for i in order if scores[i] > 0]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its scores."""
+
+    chunk: ChunkRecord
+    source: SourceRecord
+    dense: float  # cosine similarity to the query, 0 when dense search did not return it
+    lexical: float  # BM25 on a 0..1 scale, 0 when absent
+    fused: float
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    mode: Mode = "hybrid",
+    lexical_weight: float = 0.5,
+    k: int = 60,
+) -> list[tuple[str, float]]:
+    """Order chunk ids for the given retrieval mode, best first.
+
+    >>> fuse([("a", 0.9), ("b", 0.8)], [("b", 0.7)], k=1)[0][0]
+    'b'
+    >>> fuse([("a", 0.9), ("b", 0.8)], [("b", 0.7)], mode="dense")[0][0]
+    'a'
+    """
+    if mode == "dense":
+        return list(dense)
+    if mode == "lexical":
+        return list(lexical)
+    fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in lexical]], k=k, weights=[1.0, lexical_weight])
+    return sorted(fused.items(), key=lambda item: item[1], reverse=True)
+
+
+class Retriever:
+    """Retrieval over one generation; rebuilt when the generation changes."""
+
+    def __init__(self, generation: Generation, embed_query, passage_text) -> None:
+        self.generation = generation
+        self._embed_query = embed_query
+        self.chunks = {c.id: c for c in generation.chunks()}
+        self.sources = {s.id: s for s in generation.sources()}
+        self.lexical = LexicalIndex(
+            list(self.chunks), (passage_text(c, self.sources[c.source_id]) for c in self.chunks.values())
+        )
+
+    def search(self, query: str, n: int, mode: Mode = "hybrid", lexical_weight: float = 0.5) -> list[Hit]:
+        dense = self.generation.query(self._embed_query(query), n) if mode != "lexical" else []
+        lexical = self.lexical.search(query, n) if mode != "dense" else []
+        dense_scores, lexical_scores = dict(dense), dict(lexical)
+        hits = []
+        for cid, score in fuse(dense, lexical, mode, lexical_weight):
+            chunk = self.chunks.get(cid)
+            if chunk is None:  # pragma: no cover - Chroma and catalog are written together
+                continue
+            hits.append(
+                Hit(chunk, self.sources[chunk.source_id], dense_scores.get(cid, 0.0), lexical_scores.get(cid, 0.0), score)
+            )
+        return hits
+
