@@ -21,13 +21,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .about import metadata_passages
+from .chunking import passage_text
 from .config import Settings
 from .errors import InvalidQuestionError
 from .library import Library
 from .questions import clean_question
-from .chunking import passage_text
 from .retrieval import Hit, Mode, Retriever, tokenize
 from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, check_crisis
+from .scope import MEDICAL_NOTE, is_medical_question
 from .store import ChunkRecord, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,24 @@ def is_follow_up(question: str) -> bool:
     return len(tokenize(question)) <= 6 and bool(_LEANS_BACK.search(question))
 
 
+_FRAMING = re.compile(
+    r"\b(?:according to (?:the|this) (?:article|piece|post|author|writer)|according to (?:her|him|them)"
+    r"|(?:does|did) (?:the|this) (?:article|piece|post|author|writer) (?:say|mention|claim|think)(?: that| whether)?"
+    r"|in (?:the|this) (?:author's|writer's|article's) (?:view|opinion)|what does (?:the|this) (?:article|piece|author) say)\b",
+    re.IGNORECASE,
+)
+
+
+def strip_framing(question: str) -> str:
+    """Remove words that frame the question but carry no meaning to search for.
+
+    >>> strip_framing("Where does getting better start, in the author's view?")
+    'Where does getting better start, ?'
+    """
+    stripped = _FRAMING.sub("", question)
+    return " ".join(stripped.split()) if stripped.strip(" ?,.") else question
+
+
 def contextual_query(question: str, history: Sequence[str]) -> str:
     """The text to search for: a follow-up is read together with the previous question.
 
@@ -97,8 +117,8 @@ def contextual_query(question: str, history: Sequence[str]) -> str:
     'Who wrote the article?'
     """
     if history and is_follow_up(question):
-        return f"{history[-1]} {question}"
-    return question
+        return f"{strip_framing(history[-1])} {strip_framing(question)}"
+    return strip_framing(question)
 
 
 # -- composition ----------------------------------------------------------------
@@ -114,24 +134,22 @@ def _overlap(a: str, b: str) -> float:
     return len(x & y) / min(len(x), len(y)) if x and y else 0.0
 
 
-def select_passages(
-    hits: Sequence[Hit], threshold: float, margin: float, limit: int, score=lambda h: h.dense
-) -> list[Hit]:
-    """The passages an answer is made of, best first; empty means not found.
+def select_passages(hits: Sequence[Hit], margin: float, limit: int, score=lambda h: h.dense) -> list[Hit]:
+    """The passages an answer is made of, in retrieval order.
 
-    A passage is kept when it is close enough to the question (``threshold``),
-    not much weaker than the best one (``margin``), says something (not a bare
-    heading) and does not repeat a passage already kept.
+    The first passage that says something (not a bare heading) leads; others
+    follow when they are not much weaker than the best (``margin``), are not a
+    reference line, and do not repeat a passage already kept.
     """
-    usable = [h for h in hits if len(h.chunk.text) >= 20 or _is_only_match(h, hits)]
-    if not usable or score(max(usable, key=score)) < threshold:
+    usable = [h for h in hits if len(h.chunk.text) >= 20]
+    if not usable:
         return []
-    best = score(max(usable, key=score))
-    chosen: list[Hit] = []
-    for hit in usable:
+    best = max(score(h) for h in usable)
+    chosen = [usable[0]]
+    for hit in usable[1:]:
         if len(chosen) == limit:
             break
-        if score(hit) < max(threshold, best - margin):
+        if score(hit) < best - margin or is_bibliographic(hit):
             continue
         if any(_overlap(hit.chunk.text, c.chunk.text) > 0.6 for c in chosen):
             continue
@@ -139,8 +157,9 @@ def select_passages(
     return chosen
 
 
-def _is_only_match(hit: Hit, hits: Sequence[Hit]) -> bool:
-    return len(hits) == 1
+def is_bibliographic(hit: Hit) -> bool:
+    """A reference line: it can answer what is cited, but supports no other claim."""
+    return hit.source.kind == "reference" or hit.chunk.section.lower() in {"references", "bibliography", "sources"}
 
 
 def inline(text: str) -> str:
@@ -202,6 +221,22 @@ class Assistant:
                 )
             return self._retriever
 
+    def _supported(self, query: str, hits: Sequence[Hit]) -> bool:
+        """Whether the corpus answers the query at all, or only seems to.
+
+        Clear semantic similarity is enough. Weaker similarity also needs the
+        best passages to share a word with the question that is rare in the
+        corpus: "self-compassion" is everywhere and proves nothing.
+        """
+        settings = self.settings
+        best = max((h.dense for h in hits), default=0.0)
+        if best >= settings.answer_threshold:
+            return True
+        if best < settings.support_threshold:
+            return False
+        lexical = self.retriever().lexical
+        return any(lexical.shares_rare_word(query, h.chunk.id) for h in hits[:3])
+
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""
         self.retriever()
@@ -228,13 +263,21 @@ class Assistant:
                 timings_ms=_since(started),
             )  # fmt: skip
         query = contextual_query(question, history)
+        limit = top_k or settings.top_k
         t0 = time.perf_counter()
-        hits = self.retriever().search(query, settings.candidates, mode, settings.lexical_weight)
+        retriever = self.retriever()
+        about = metadata_passages(question, history, list(retriever.sources.values()), list(retriever.chunks.values()))
+        hits = retriever.search(query, settings.candidates, mode, settings.lexical_weight)
         t1 = time.perf_counter()
-        if mode == "lexical":
-            chosen = select_passages(hits, settings.lexical_threshold, 1.0, top_k or settings.top_k, lambda h: h.lexical)
+        if is_medical_question(question):
+            chosen = []
+        elif about and mode != "lexical":
+            chosen = [Hit(c, retriever.sources[c.source_id], 1.0, 1.0, 1.0) for c in about[:limit]]
+        elif mode == "lexical":
+            supported = any(h.lexical >= settings.lexical_threshold for h in hits)
+            chosen = select_passages(hits, 1.0, limit, lambda h: h.lexical) if supported else []
         else:
-            chosen = select_passages(hits, settings.answer_threshold, settings.relevance_margin, top_k or settings.top_k)
+            chosen = select_passages(hits, settings.relevance_margin, limit) if self._supported(query, hits) else []
         if chosen:
             text, citations = compose(chosen)
             answer = Answer(question=question, status="answered", answer=text, citations=citations, query=query)
@@ -243,7 +286,8 @@ class Assistant:
                 citation_for(n, h.chunk, h.source, h.dense or h.fused)
                 for n, h in enumerate([h for h in hits if len(h.chunk.text) >= 20][: settings.related_passages], 1)
             ]
-            answer = Answer(question=question, status="not_found", answer=NOT_FOUND_MESSAGE, related=related, query=query)
+            message = f"{NOT_FOUND_MESSAGE} {MEDICAL_NOTE}" if is_medical_question(question) else NOT_FOUND_MESSAGE
+            answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
         if crisis.mentions_topic:
             answer.resources = CRISIS_RESOURCES
         t2 = time.perf_counter()

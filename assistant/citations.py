@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import quote as percent_encode
 
 from .errors import SourceNotFoundError
 from .store import Generation, SourceRecord
@@ -11,37 +12,41 @@ from .store import Generation, SourceRecord
 _SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]*):(?P<start>\d+)-(?P<end>\d+)$")
 
 
-def _encode_fragment_text(text: str) -> str:
-    """Percent-encode for a text directive, where '-', ',' and '&' are syntax.
+def text_fragment_url(url: str, quote: str) -> str:
+    """The URL with a text fragment that makes a browser scroll to and highlight the quote.
 
-    >>> _encode_fragment_text("mind-body, and you’re")
-    'mind%2Dbody%2C%20and%20you%E2%80%99re'
+    Short quotes are matched exactly; long ones, and quotes that span
+    paragraphs (one fragment term cannot cross a block), as ``start,end``:
+    the first and the last few words. ``-``, ``&``, ``,`` and non-ASCII are
+    percent-encoded, as the URL Fragment Text Directives spec requires.
+
+    >>> text_fragment_url("https://example.org/page", "Be kind to yourself.")
+    'https://example.org/page#:~:text=Be%20kind%20to%20yourself.'
+    >>> text_fragment_url("https://example.org/p#top", "self-care, rest & café")
+    'https://example.org/p#top:~:text=self%2Dcare%2C%20rest%20%26%20caf%C3%A9'
+    >>> text_fragment_url("https://example.org/p", "One two three four five six seven eight nine ten.")
+    'https://example.org/p#:~:text=One%20two%20three%20four,seven%20eight%20nine%20ten.'
+    >>> text_fragment_url("https://example.org/p", "First part.\\n\\nSecond part.")
+    'https://example.org/p#:~:text=First%20part.,Second%20part.'
     """
-    from urllib.parse import quote
-
-    return quote(text, safe="").replace("-", "%2D")
-
-
-def text_fragment_url(url: str, quote: str, words: int = 4, short: int = 80) -> str:
-    """The URL with a text fragment that makes a browser scroll to and highlight ``quote``.
-
-    Long quotes use the ``textStart,textEnd`` form: their first and last words.
-
-    >>> text_fragment_url("https://example.org/a#top", "Be kind.")
-    'https://example.org/a#:~:text=Be%20kind.'
-    >>> text_fragment_url("https://e.org/", "one two three four five six seven eight nine", words=2, short=10)
-    'https://e.org/#:~:text=one%20two,eight%20nine'
-    """
-    base = url.split("#", 1)[0]
-    parts = quote.split()
-    if not parts:
-        return base
-    if len(quote) <= short or len(parts) <= 2 * words:
-        directive = _encode_fragment_text(" ".join(parts))
+    words_per_end = 4
+    blocks = [b.split() for b in re.split(r"\n+", quote) if b.split()]
+    if not blocks:
+        return url
+    if len(blocks) == 1 and len(blocks[0]) <= 2 * words_per_end:
+        directive = _fragment_term(" ".join(blocks[0]))
     else:
-        start, end = " ".join(parts[:words]), " ".join(parts[-words:])
-        directive = f"{_encode_fragment_text(start)},{_encode_fragment_text(end)}"
-    return f"{base}#:~:text={directive}"
+        start = " ".join(blocks[0][:words_per_end])
+        end = " ".join(blocks[-1][-words_per_end:])
+        directive = f"{_fragment_term(start)},{_fragment_term(end)}"
+    base, _, fragment = url.partition("#")
+    fragment = fragment.split(":~:", 1)[0]  # replace any directive already there
+    return f"{base}#{fragment}:~:text={directive}"
+
+
+def _fragment_term(text: str) -> str:
+    # quote() never encodes "-", but in a text directive it marks a prefix or suffix.
+    return percent_encode(text, safe="").replace("-", "%2D")
 
 
 def link_for(url: str, quote: str) -> str:

@@ -13,6 +13,7 @@ import logging
 import sys
 from collections.abc import Callable
 from functools import wraps
+from pathlib import Path
 from typing import Any
 
 import click
@@ -137,6 +138,155 @@ def sources(settings: Settings, as_json: bool) -> None:
         if details:
             click.echo(f"    {details}")
         click.echo(f"    {row['chunks']} chunks, hash {row['content_hash'][:12]}, indexed {row['indexed_at']}")
+
+
+def _format_citation(c: dict[str, Any], prefix: str = "") -> str:
+    details = ", ".join(x for x in (c["author"], c["date"]) if x)
+    lines = [f"{prefix}[{c['n']}] {c['title']}" + (f" — {details}" if details else "")]
+    lines += [f"    “{line}”" for line in c["quote"].splitlines()]
+    where = c["link"] or c["url"]
+    lines.append(f"    {where}   (cite: {c['chunk_id']})" if where else f"    cite: {c['chunk_id']}")
+    return "\n".join(lines)
+
+
+def format_answer(answer: dict[str, Any]) -> str:
+    """An answer as a person reads it in a terminal."""
+    parts = [answer["answer"]]
+    if answer["citations"]:
+        parts.append("Sources:\n" + "\n".join(_format_citation(c) for c in answer["citations"]))
+    if answer["related"]:
+        parts.append(
+            "Related passages (not an answer to the question):\n"
+            + "\n".join(_format_citation(c) for c in answer["related"])
+        )
+    if answer["resources"] and answer["status"] != "crisis":
+        parts.append(answer["resources"])
+    return "\n\n".join(parts)
+
+
+def _read_batch_line(line: str) -> tuple[Any, list[str]]:
+    """A batch line: plain text, or a JSON object with "question" and optional "history"."""
+    stripped = line.strip()
+    if stripped.startswith("{"):
+        try:
+            row = json.loads(stripped)
+        except ValueError:
+            return line, []
+        if isinstance(row, dict):
+            history = row.get("history") or []
+            return row.get("question"), [h for h in history if isinstance(h, str)] if isinstance(history, list) else []
+    return line.rstrip("\n"), []
+
+
+@cli.command()
+@click.argument("question", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object; without QUESTION, one per stdin line.")
+@click.option("--after", "history", multiple=True, help="A previous question of the conversation (repeatable).")
+@click.option("--top-k", type=click.IntRange(1, 10), default=None, help="Most passages to cite.")
+@click.option(
+    "--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+    help="Retrieval: both retrievers fused, or one alone (for comparison).",
+)  # fmt: skip
+@click.pass_obj
+@handle_errors
+def ask(
+    settings: Settings, question: str | None, as_json: bool, history: tuple[str, ...], top_k: int | None, mode: str
+) -> None:
+    """Answer a question from the corpus, citing the exact passages.
+
+    \b
+    Examples:
+        assistant ask "How does self-compassion help with stress?"
+        assistant ask --after "How does it help with stress?" "what about the body?"
+        printf 'Who wrote the article?\nWhat is self-compassion?\n' | assistant ask --json
+    """
+    from .answering import Assistant
+
+    assistant = Assistant(settings)
+    if question is None:
+        if not as_json:
+            raise click.UsageError("Give a QUESTION, or use --json to read one question per line from stdin.")
+        for line in sys.stdin:
+            raw, line_history = _read_batch_line(line)
+            result = assistant.ask(raw, line_history or list(history), mode=mode, top_k=top_k)  # type: ignore[arg-type]
+            _echo_json(result.to_dict())
+            sys.stdout.flush()
+        return
+    result = assistant.ask(question, list(history), mode=mode, top_k=top_k)  # type: ignore[arg-type]
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        click.echo(format_answer(result.to_dict()))
+
+
+@cli.command()
+@click.argument("ref")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.pass_obj
+@handle_errors
+def cite(settings: Settings, ref: str, as_json: bool) -> None:
+    """Show a cited passage in its context, with its source.
+
+    REF is a chunk id from an answer's citations, or SOURCE_ID:START-END.
+
+    \b
+    Example:
+        assistant cite healing-from-within:2046-2161
+    """
+    from .citations import resolve
+    from .library import Library
+
+    library = Library(settings)
+    passage = resolve(library.generation(), ref, settings.context_chars)
+    data = passage.to_dict()
+    if as_json:
+        _echo_json(data)
+        return
+    details = ", ".join(x for x in (data["author"], data["date"]) if x)
+    click.echo(f"{data['title']}" + (f" — {details}" if details else "") + f"  [{data['kind']}]")
+    if data["url"]:
+        click.echo(data["link"] or data["url"])
+    click.echo("")
+    before = "…" + data["before"] if data["start"] - len(data["before"]) > 0 else data["before"]
+    after = data["after"] + "…" if data["end"] + len(data["after"]) < len(passage.source.text) else data["after"]
+    click.echo(before + click.style(data["quote"], bold=True, underline=True) + after)
+    click.echo(f"\n{data['source_id']}:{data['start']}-{data['end']}")
+
+
+@cli.command("eval")
+@click.option(
+    "--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=Path("eval/questions.jsonl"),
+    show_default=True, help="Question set (JSON lines).",
+)  # fmt: skip
+@click.option(
+    "--crisis", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=Path("eval/crisis.jsonl"),
+    show_default=True, help="Labelled crisis expressions (JSON lines).",
+)  # fmt: skip
+@click.option("--failures", is_flag=True, help="List the questions each pipeline gets wrong.")
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
+@click.pass_obj
+@handle_errors
+def evaluate(settings: Settings, questions: Path, crisis: Path, failures: bool, as_json: bool) -> None:
+    """Measure retrieval, answers, refusals and the crisis check on the question sets.
+
+    Builds a fresh index of the corpus in a temporary folder; `index/` is not touched.
+
+    \b
+    Example:
+        assistant eval --failures
+    """
+    from .evaluation import run_full_eval
+
+    report = run_full_eval(settings, questions, crisis, progress=None if as_json else lambda s: click.echo(s, err=True))
+    if as_json:
+        _echo_json(report)
+        return
+    click.echo(report["text"])
+    if failures:
+        for row in report["metrics"]:
+            click.echo(f"\n{row['name']}: {len(row['failures'])} misses")
+            for line in row["failures"]:
+                click.echo(f"  {line}")
 
 
 def main() -> None:

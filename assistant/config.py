@@ -37,7 +37,14 @@ class Settings(BaseSettings):
 
     # Answering. The threshold is calibrated on eval/questions.jsonl by `assistant eval`.
     answer_threshold: float = Field(
-        0.40, ge=0.0, le=1.0, description="Least cosine similarity of the best passage for an answer; below it, not_found."
+        0.35, ge=0.0, le=1.0, description="Cosine similarity of the best passage above which the corpus answers."
+    )
+    support_threshold: float = Field(
+        0.15,
+        ge=0.0,
+        le=1.0,
+        description="Least cosine similarity for an answer; between it and answer_threshold a passage must also "
+        "share a word with the question that is rare in the corpus. Below it, not_found.",
     )
     relevance_margin: float = Field(
         0.10, ge=0.0, le=1.0, description="Passages this far below the best one in similarity are not cited."
@@ -45,6 +52,15 @@ class Settings(BaseSettings):
     lexical_threshold: float = Field(
         0.15, ge=0.0, le=1.0, description="Least BM25 score (0..1) for an answer in the lexical-only mode."
     )
-    lexical_weight: float = Field(0.5, ge=0.0, description="Weight of the BM25 ranking in the fusion (dense is 1).")
+    lexical_weight: float = Field(1.0, ge=0.0, description="Weight of the BM25 ranking in the fusion (dense is 1).")
     related_passages: int = Field(3, ge=0, le=10, description="Closest passages shown as related when not found.")
     context_chars: int = Field(300, ge=0, description="Characters of context shown around a cited passage.")
+
+    # Fetching web sources (`assistant fetch`, `assistant add-url`): the only network access.
+    fetch_timeout: float = Field(
+        15.0, gt=0, description="Seconds to wait for a web server to connect, or to send the next part of a page."
+    )
+    fetch_max_bytes: int = Field(
+        5_000_000, ge=1, description="Largest web page fetched, in bytes; reading stops past it and nothing is saved."
+    )
+    fetch_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one web page.")

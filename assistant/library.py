@@ -46,8 +46,10 @@ class Library:
             except FileNotFoundError:
                 mtime = None
             current = self._generation
-            if current is not None and mtime == self._pointer_mtime and current.path == current_generation(
-                self.settings.index_dir
+            if (
+                current is not None
+                and mtime == self._pointer_mtime
+                and current.path == current_generation(self.settings.index_dir)
             ):
                 return current
             fresh = open_current(self.settings.index_dir, self.settings.collection, self.expected_info())

@@ -65,7 +65,9 @@ def decode(data: bytes, name: str) -> str:
 
 # Elements whose content a reader never sees as page text.
 _INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head", "svg", "canvas", "iframe", "object"]
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?![.\d])|font-size\s*:\s*0(?![.\d])")
+HIDDEN_STYLE = re.compile(
+    r"display\s*:\s*none|visibility\s*:\s*hidden|opacity\s*:\s*0(?![.\d])|font-size\s*:\s*0(?![.\d])"
+)
 # Block elements end a paragraph; everything else flows inline.
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "li", "ul", "ol",
@@ -74,11 +76,11 @@ _BLOCK_TAGS = {
 }  # fmt: skip
 
 
-def _is_hidden(tag) -> bool:
+def is_hidden(tag) -> bool:
     attrs = tag.attrs or {}
     if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
         return True
-    return bool(_HIDDEN_STYLE.search(str(attrs.get("style", ""))))
+    return bool(HIDDEN_STYLE.search(str(attrs.get("style", ""))))
 
 
 def html_to_text(html: str) -> tuple[str, str, str, str]:
@@ -100,7 +102,7 @@ def html_to_text(html: str) -> tuple[str, str, str, str]:
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
-    for tag in soup.find_all(_is_hidden):
+    for tag in soup.find_all(is_hidden):
         tag.decompose()
     for tag in soup.find_all(_BLOCK_TAGS):
         tag.insert_before("\n\n")

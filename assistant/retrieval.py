@@ -10,6 +10,7 @@ the decision to answer or to say "not found" is taken on it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -28,7 +29,7 @@ _STOPWORDS = frozenset(
     once only or other our ours ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were what when where which
     while who whom why will with would you your yours yourself yourselves s t don doesn didn isn aren wasn i'm it's
-    i've i'd i'll can't won't get got really also much many us let lets ok okay please tell say says said""".split()
+    i've i'd i'll can't won't get got really also much many us let lets ok okay please tell say says said like""".split()
 )
 
 
@@ -37,23 +38,29 @@ def tokenize(text: str) -> list[str]:
 
     >>> tokenize("Practicing kindness: it’s what the studies showed!")
     ['practic', 'kind', 'studi', 'show']
+    >>> tokenize("dependent on approving") == tokenize("depend on approval")
+    True
     """
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
     return [_stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS and len(w) > 1]
 
 
+@functools.cache
 def _stem(word: str) -> str:
-    """Strip a few English suffixes so that inflections meet; deliberately light."""
-    word = word.removesuffix("'s")
-    for suffix, replacement in (("ies", "i"), ("ness", ""), ("ing", ""), ("ed", ""), ("es", ""), ("ly", "")):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return word[: -len(suffix)] + replacement
-    if word.endswith("s") and not word.endswith("ss") and len(word) > 3:
-        return word[:-1]
-    return word
+    """The Snowball (Porter 2) stem, so that inflections meet: "approving" and "approval"."""
+    return _stemmer().stemWord(word.removesuffix("'s"))
 
 
-def reciprocal_rank_fusion(rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None) -> dict[str, float]:
+@functools.cache
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def reciprocal_rank_fusion(
+    rankings: Sequence[Sequence[str]], k: int = 60, weights: Sequence[float] | None = None
+) -> dict[str, float]:
     """Fuse ranked id lists: each list adds weight / (k + rank) to an id.
 
     >>> fused = reciprocal_rank_fusion([["a", "b"], ["b", "c"]], k=1)
@@ -78,10 +85,30 @@ class LexicalIndex:
 
         self.ids = list(ids)
         corpus = [tokenize(t) for t in texts]
+        self._position = {cid: i for i, cid in enumerate(self.ids)}
+        self._terms = [set(words) for words in corpus]
+        self._document_frequency: dict[str, int] = {}
+        for terms in self._terms:
+            for term in terms:
+                self._document_frequency[term] = self._document_frequency.get(term, 0) + 1
         # rank_bm25 divides by the corpus size: an empty index has no scores.
         self._bm25 = BM25Okapi(corpus) if corpus else None
         # The best score a query could reach, used to put BM25 scores on a 0..1 scale.
         self._idf = self._bm25.idf if self._bm25 else {}
+
+    def shares_rare_word(self, query: str, chunk_id: str, max_share: float = 0.25) -> bool:
+        """Whether the chunk has a query word found in at most ``max_share`` of all chunks.
+
+        >>> index = LexicalIndex(["a", "b", "c", "d", "e"], ["kind heart", "kind mind", "kind body", "kind soul", "kind"])
+        >>> index.shares_rare_word("a gentle heart", "a"), index.shares_rare_word("be kind", "a")
+        (True, False)
+        """
+        words = set(tokenize(query))
+        position = self._position.get(chunk_id)
+        if position is None or not words:
+            return False
+        limit = max(1, int(max_share * len(self.ids)))
+        return any(self._document_frequency.get(w, 0) <= limit for w in words & self._terms[position])
 
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, score in 0..1) of the ``n`` best chunks with any query word."""
@@ -149,7 +176,12 @@ class Retriever:
             if chunk is None:  # pragma: no cover - Chroma and catalog are written together
                 continue
             hits.append(
-                Hit(chunk, self.sources[chunk.source_id], dense_scores.get(cid, 0.0), lexical_scores.get(cid, 0.0), score)
+                Hit(
+                    chunk,
+                    self.sources[chunk.source_id],
+                    dense_scores.get(cid, 0.0),
+                    lexical_scores.get(cid, 0.0),
+                    score,
+                )
             )
         return hits
-

@@ -232,7 +232,7 @@ class Generation:
         self.db.close()
         try:
             self.client.close()
-        except Exception:  # noqa: BLE001 - closing must never mask the real outcome
+        except Exception:
             log.debug("chroma close failed path=%s", self.path, exc_info=True)
 
 
@@ -335,7 +335,9 @@ def open_current(index_dir: Path, collection: str, expected: IndexInfo) -> Gener
         finally:
             probe.close()
         if "embedding_model" in rows:
-            found = IndexInfo(rows["embedding_model"], int(rows["embedding_dim"]), rows["chunker"], rows["chroma_version"])
+            found = IndexInfo(
+                rows["embedding_model"], int(rows["embedding_dim"]), rows["chunker"], rows["chroma_version"]
+            )
             reason = expected.mismatch(found)
             if reason:
                 raise IndexMismatchError(

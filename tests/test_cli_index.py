@@ -9,8 +9,14 @@ import sys
 
 
 def run(settings, *args):
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
-    return subprocess.run([sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_index_then_sources_through_the_command_line(settings):

@@ -7,7 +7,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
@@ -130,7 +129,11 @@ def test_a_second_writer_is_refused_at_once(indexer, settings):
 
 
 def test_a_second_index_command_exits_with_a_message(settings):
-    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+    }
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.indexing import writer_lock\n"
          "with writer_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(60)", str(settings.index_dir)],

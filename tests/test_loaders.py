@@ -6,7 +6,6 @@ import pytest
 
 from assistant.errors import LoaderError
 from assistant.loaders import load_file
-
 from tests.helpers import write_pdf
 
 MAX = 1_000_000
@@ -74,5 +73,5 @@ def test_unreadable_files_are_refused_with_their_name(tmp_path, name, content, r
 def test_files_over_the_size_limit_are_refused(tmp_path):
     big = tmp_path / "big.txt"
     big.write_text("kind words " * 200, encoding="utf-8")
-    with pytest.raises(LoaderError, match="big.txt.*over the 100-byte limit"):
+    with pytest.raises(LoaderError, match=r"big.txt.*over the 100-byte limit"):
         load_file(big, 100)

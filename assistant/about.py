@@ -1,0 +1,155 @@
+"""Questions about the sources themselves: who wrote them, when, their titles.
+
+"Who wrote the article?" shares no words and little meaning with the byline
+"Writer: Marissa Mireles", so similarity search alone answers it poorly. Such
+questions ask for a metadata field; when the value of that field appears in
+the source's own text (the byline, a reference line), the passage holding it
+is the answer and its citation. A value that appears nowhere in the text is
+not answered this way: it could not be quoted.
+
+Not handled on purpose: questions that compare sources ("which is newer?").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .retrieval import tokenize
+from .store import ChunkRecord, SourceRecord
+
+# Which metadata field a question asks for, most specific first.
+_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("url", r"\b(?:link|url|web ?site|web ?page|online|where can i (?:read|find))\b"),
+        ("updated", r"\b(?:updated?|revised?|edited|revision|changed since)\b"),
+        ("reading_time", r"\b(?:how long (?:does it take|is it|to read)|reading time|long read|quick read|min(?:ute)?s? read)\b"),
+        ("date", r"\b(?:when|what date|what year|how recent)\b.*\b(?:publish\w*|post\w*|written|wrote|come out|came out|released?|appear\w*)\b|\bpublication date\b|\bdated?\b"),
+        ("title", r"\b(?:title|titled|what is it called|name of the (?:article|piece|post))\b"),
+        ("author", r"\bwho(?:'s| is)? (?:wrote|writes|written|authored|published|is behind|'s behind|behind)\b|\bauthor\b|\bwriter\b|\bwritten by\b|\bwho wrote\b"),
+        ("references", r"\b(?:sources?|references?|cites?|cited|citations?|back(?:s|ed)? (?:up|it up)|bibliography)\b"),
+    )
+)  # fmt: skip
+_ORDINALS = {"first": 0, "second": 1, "third": 2, "last": -1}
+
+
+def asked_fields(question: str) -> list[str]:
+    """The metadata fields a question asks for, most specific first.
+
+    >>> asked_fields("Who wrote Healing from Within?")
+    ['author']
+    >>> asked_fields("When was the Rogers piece published?")
+    ['date']
+    >>> asked_fields("How does self-compassion help with stress?")
+    []
+    """
+    return [name for name, pattern in _FIELDS if pattern.search(question)]
+
+
+@dataclass(frozen=True)
+class Target:
+    source: SourceRecord
+    field: str
+
+
+def _distinctive(source: SourceRecord, others: Sequence[SourceRecord]) -> set[str]:
+    """Words of a source's author and title that the other sources' titles and authors lack."""
+    own = set(tokenize(f"{source.author} {source.title}"))
+    common = set()
+    for other in others:
+        if other.id != source.id:
+            common |= set(tokenize(f"{other.author} {other.title}"))
+    return own - common
+
+
+def named_source(question: str, sources: Sequence[SourceRecord]) -> SourceRecord | None:
+    """The source a question names by its author or title, if exactly one fits best."""
+    words = set(tokenize(question))
+    scored = [(len(words & _distinctive(s, sources)), s) for s in sources]
+    scored = [(n, s) for n, s in scored if n > 0]
+    if not scored:
+        return None
+    scored.sort(key=lambda item: item[0], reverse=True)
+    if len(scored) > 1 and scored[0][0] == scored[1][0]:
+        return None
+    return scored[0][1]
+
+
+def _ordinal(question: str) -> int | None:
+    match = re.search(r"\b(first|second|third|last)\b", question, re.IGNORECASE)
+    return _ORDINALS[match.group(1).lower()] if match else None
+
+
+def _value(source: SourceRecord, field: str) -> str:
+    if field == "updated":
+        return source.extra.get("updated", "")
+    if field == "reading_time":
+        return source.extra.get("reading_time", "")
+    if field == "author":
+        # "P. Tucker, Secure Minds Psychology": the surname is what the text carries.
+        names = [part for part in re.split(r"[,.]\s*", source.author) if len(part) > 2]
+        return names[0] if names else source.author
+    return {"url": source.url, "date": source.date, "title": source.title}.get(field, "")
+
+
+def _quoting(chunks: Sequence[ChunkRecord], source: SourceRecord, needle: str) -> ChunkRecord | None:
+    for chunk in chunks:
+        if chunk.source_id == source.id and needle and needle in chunk.text:
+            return chunk
+    return None
+
+
+def _date_forms(source: SourceRecord) -> list[str]:
+    """The date as stored and as a reference line writes it: 2024-07-23 -> "2024, July 23"."""
+    forms = [source.date]
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", source.date)
+    if match:
+        import calendar
+
+        year, month, day = match.groups()
+        forms.append(f"{year}, {calendar.month_name[int(month)]} {int(day)}")
+    return forms
+
+
+def metadata_passages(
+    question: str,
+    history: Sequence[str],
+    sources: Sequence[SourceRecord],
+    chunks: Sequence[ChunkRecord],
+) -> list[ChunkRecord]:
+    """Passages quoting the metadata a question asks for; empty when it asks for none.
+
+    ``question`` is the question alone; ``history`` the previous questions, used
+    for "the second one" after a question about the references.
+    """
+    fields = asked_fields(question)
+    if not fields:
+        return []
+    articles = [s for s in sources if s.kind == "article"]
+    references = [s for s in sources if s.kind == "reference"]
+    target = named_source(question, sources) or (named_source(history[-1], sources) if history else None)
+    position = _ordinal(question)
+    follows_references = bool(history) and "references" in asked_fields(history[-1])
+    if (
+        target is None
+        and position is not None
+        and follows_references
+        and -len(references) <= position < len(references)
+    ):
+        target = references[position]
+    if target is None and "references" in fields and articles:
+        cited = [r for r in references if r.extra.get("cited_by", articles[0].id) == articles[0].id]
+        found = [_quoting(chunks, r, r.text[:40]) for r in cited]
+        return [c for c in found if c is not None]
+    target = target or (articles[0] if articles else None)
+    if target is None:
+        return []
+    for field in fields:
+        needles = _date_forms(target) if field == "date" else [_value(target, field)]
+        for needle in needles:
+            chunk = _quoting(chunks, target, needle)
+            if chunk is not None:
+                return [chunk]
+    return []

@@ -1,0 +1,98 @@
+"""`assistant fetch` and `assistant add-url`: save web pages as cited snapshots.
+
+Each source gets one result line (or one JSON object); a failed source is
+reported and the rest still fetch. Exit status 1 when any source failed.
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli import _echo_json, handle_errors
+from .config import Settings
+from .fetch import FetchResult
+
+
+def _report(results: list[FetchResult], as_json: bool) -> None:
+    if as_json:
+        _echo_json([r.as_dict() for r in results])
+    else:
+        for r in results:
+            if r.ok:
+                click.echo(f"{r.status:<9}  {r.snapshot_id}  {r.url}  ({r.chars:,} characters in {r.path})")
+            else:
+                click.echo(f"{r.status:<9}  {r.message}")
+        failed = sum(not r.ok for r in results)
+        changed = sum(r.status in {"added", "updated"} for r in results)
+        summary = f"{len(results) - failed} of {len(results)} fetched, {changed} new or changed."
+        if changed:
+            summary += " Run `assistant index` to index them."
+        click.echo(summary, err=bool(failed))
+    if any(not r.ok for r in results):
+        raise click.exceptions.Exit(1)
+
+
+@click.command()
+@click.argument("source_ids", nargs=-1, metavar="[SOURCE_ID]...")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON array with a result per source.")
+@click.pass_obj
+@handle_errors
+def fetch(settings: Settings, source_ids: tuple[str, ...], as_json: bool) -> None:
+    """Save the readable text of each manifest source's url under corpus/snapshots/.
+
+    Only the page's main text is kept. A page whose text has not changed is
+    left as it is; a page that cannot be fetched keeps its previous snapshot.
+    Run `assistant index` afterwards.
+
+    \b
+    Example:
+        assistant fetch                  # every source with a url
+        assistant fetch rogers-2025      # just this one
+    """
+    from .fetch import Fetcher
+
+    fetcher = Fetcher(settings)
+    try:
+        results = fetcher.fetch(source_ids)
+    finally:
+        fetcher.close()
+    if not results and not as_json:
+        click.echo(f"No source in {settings.manifest_path} has a url; add one with `assistant add-url URL`.")
+        return
+    _report(results, as_json)
+
+
+@click.command("add-url")
+@click.argument("url")
+@click.option(
+    "--id", "source_id", help="Source id (lowercase letters, digits, '-', '.', '_'); made from the URL if omitted."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the fetch result as one JSON object.")
+@click.pass_obj
+@handle_errors
+def add_url(settings: Settings, url: str, source_id: str | None, as_json: bool) -> None:
+    """Add a web page to sources.toml as a "web snapshot" and fetch it.
+
+    The entry stays in the manifest even if this first fetch fails; retry
+    with `assistant fetch ID`.
+
+    \b
+    Example:
+        assistant add-url https://example.org/self-compassion --id example-self-compassion
+    """
+    from .fetch import Fetcher
+
+    fetcher = Fetcher(settings)
+    try:
+        result = fetcher.add_url(url, source_id)
+    finally:
+        fetcher.close()
+    if as_json:
+        _echo_json(result.as_dict())
+        if not result.ok:
+            raise click.exceptions.Exit(1)
+        return
+    click.echo(f"Added {result.source_id!r} to {settings.manifest_path}.")
+    if not result.ok:
+        click.echo(f"The entry stays; retry with `assistant fetch {result.source_id}`.", err=True)
+    _report([result], as_json=False)

@@ -1,0 +1,574 @@
+"""Fetch web sources and save their readable text as snapshots.
+
+``assistant fetch`` downloads every manifest source that has a ``url`` and
+saves ``snapshots/<snapshot-id>.txt`` (the main text, normalised) beside a
+``.json`` sidecar (where the text came from, when, and its hash). The index
+then treats each snapshot as a source of kind "web snapshot", so a citation
+always points at the text as it was fetched, not at whatever the page says
+today. A reference entry keeps being indexed from its citation line; its page
+becomes the extra source ``<id>-page``. A "web snapshot" entry is its page.
+
+:class:`WebClient` is the only code in the assistant that uses the network.
+A failed download never touches the previous snapshot.
+
+What is fetched: HTML (main text via trafilatura), plain text, and PDF (text
+via the PDF loader, one paragraph per page; page numbers are not kept in a
+snapshot). Anything else is refused by content type before its body is read.
+
+Not handled on purpose: JavaScript-rendered pages (the text must be in the
+HTML), logins and cookies, robots.txt (only pages a person names are fetched),
+and a server trickling bytes just fast enough to beat the read timeout (the
+size limit still bounds what is read).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import re
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .config import Settings
+from .corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
+from .errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
+from .loaders import HIDDEN_STYLE, decode, load_pdf
+from .text import normalise
+
+log = logging.getLogger(__name__)
+
+HTML_TYPES = {"text/html", "application/xhtml+xml"}
+FETCHED_TYPES = HTML_TYPES | {"application/pdf", "text/plain"}
+# Browsers read these labels as windows-1252; Python's latin-1 would turn its
+# curly quotes and dashes (0x80-0x9f) into control characters instead.
+_CP1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii", "windows-1252", "cp1252"}
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
+
+
+# --- Pure functions ---------------------------------------------------------
+
+
+def snapshot_id(source: Source) -> str:
+    """The id of the snapshot that holds a manifest source's page.
+
+    >>> snapshot_id(Source(id="rogers-2025", kind="reference"))
+    'rogers-2025-page'
+    >>> snapshot_id(Source(id="my-page", kind="web snapshot"))
+    'my-page'
+    """
+    return source.id if source.kind == "web snapshot" else f"{source.id}-page"
+
+
+def text_hash(text: str) -> str:
+    """SHA-256 of the snapshot text, as stored in the sidecar's ``content_hash``.
+
+    >>> text_hash("kind")[:12]
+    '0b27c158feb3'
+    """
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def url_id(url: str) -> str:
+    """A source id made from a URL, for ``add-url`` without ``--id``.
+
+    >>> url_id("https://www.example.org/blog/Be-Kind/?utm=x")
+    'example-org-blog-be-kind'
+    """
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return slugify(f"{host} {parts.path}")[:80].strip("-")
+
+
+def media_type(content_type: str, body_start: bytes = b"") -> str:
+    """The media type of a response, sniffed from the body when not declared.
+
+    >>> media_type("text/HTML; charset=utf-8")
+    'text/html'
+    >>> media_type("", b"%PDF-1.4")
+    'application/pdf'
+    """
+    declared = content_type.split(";", 1)[0].strip().lower()
+    if declared and declared != "application/octet-stream":
+        return declared
+    if body_start.startswith(b"%PDF"):
+        return "application/pdf"
+    if re.search(rb"<(!doctype html|html|head|body|p)\b", body_start[:2048], re.IGNORECASE):
+        return "text/html"
+    return declared or "application/octet-stream"
+
+
+def decode_page(body: bytes, declared: str = "") -> str:
+    """Bytes of a page to text: BOM, then the declared charset (header, then
+    ``<meta>``), then detection.
+
+    >>> decode_page("caf\u00e9 \u201cok\u201d".encode("cp1252"), "iso-8859-1")
+    'café “ok”'
+    >>> decode_page(b'<meta charset="windows-1252"><p>na\\xefve</p>')
+    '<meta charset="windows-1252"><p>naïve</p>'
+    """
+    if body.startswith(b"\xef\xbb\xbf"):
+        return body.decode("utf-8-sig", errors="replace")
+    meta = _META_CHARSET.search(body[:4096])
+    for label in (declared, meta.group(1).decode("ascii") if meta else ""):
+        label = label.strip().lower()
+        if not label:
+            continue
+        try:
+            return body.decode("cp1252" if label in _CP1252_LABELS else label)
+        except (LookupError, UnicodeDecodeError):
+            continue  # an unknown or wrong label: fall back to detection
+    try:
+        return decode(body, "page")
+    except LoaderError as e:
+        raise FetchError(f"the page {_reason(e)}.") from e
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """The readable text of a page and what the page says about itself."""
+
+    text: str
+    title: str = ""
+    author: str = ""
+    date: str = ""
+
+
+def extract_html(html: str, url: str = "") -> Extracted:
+    """The main text of an HTML page, one paragraph per block, and its metadata.
+
+    Navigation, cookie banners, scripts, sidebars and footers are left out by
+    trafilatura; hidden elements are removed before it sees the page.
+
+    >>> page = ("<html><head><title>Rest</title></head><body><nav><a href='/'>Home</a></nav>"
+    ...         "<article><p>Rest is part of the work, and it is allowed.</p><p hidden>secret</p>"
+    ...         "<p>Kindness to yourself\u200b is a skill you can practise.</p></article>"
+    ...         "<footer>Copyright</footer></body></html>")
+    >>> extract_html(page).text
+    'Rest is part of the work, and it is allowed.\\n\\nKindness to yourself is a skill you can practise.'
+    """
+    import lxml.html
+    from lxml.etree import ParserError
+    from trafilatura import bare_extraction
+
+    # Encoded and re-parsed as UTF-8 so that an XML declaration or a <meta>
+    # charset in the text cannot make lxml decode it a second time.
+    try:
+        tree = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+    except ParserError:  # an empty document
+        return Extracted(text="")
+    _drop_hidden(tree)
+    doc = bare_extraction(
+        tree,
+        url=url or None,
+        with_metadata=True,
+        include_comments=False,
+        # Less text rather than a menu or a banner quoted as if the author wrote it.
+        favor_precision=True,
+        include_images=False,
+        include_links=False,
+        # Only a date the page states in its markup; never a guess from the text.
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    if doc is None or isinstance(doc, dict) or doc.body is None:  # a dict only with as_dict=True
+        return Extracted(text="")
+    text = normalise("\n\n".join(b for b in _blocks(doc.body) if b))
+    return Extracted(
+        text=text,
+        title=normalise(doc.title or ""),
+        author=normalise(doc.author or ""),
+        date=normalise(doc.date or ""),
+    )
+
+
+def _drop_hidden(tree: Any) -> None:
+    # The same rule the HTML loader applies (assistant.loaders.is_hidden).
+    for element in list(tree.iter()):
+        if not isinstance(element.tag, str):
+            continue
+        attrs = element.attrib
+        hidden = (
+            element.tag in {"template", "noscript"}
+            or "hidden" in attrs
+            or attrs.get("aria-hidden", "").lower() == "true"
+            or bool(HIDDEN_STYLE.search(attrs.get("style", "")))
+        )
+        if hidden and element.getparent() is not None:
+            element.drop_tree()  # keeps the element's tail text, which is visible
+
+
+# trafilatura's output elements that hold other blocks rather than text.
+_CONTAINERS = {"body", "main", "div", "quote", "list", "table"}
+
+
+def _blocks(element: Any) -> Iterable[str]:
+    """Paragraph texts of trafilatura's XML: one per <p>, <head>, <item>, row..."""
+    for child in element:
+        if child.tag == "row":
+            yield " ".join(_inline(cell).strip() for cell in child)
+        elif child.tag in _CONTAINERS and len(child):
+            yield from _blocks(child)
+        else:
+            yield _inline(child)
+
+
+def _inline(element: Any) -> str:
+    # trafilatura trims whitespace inside text, so a newline left in a text node
+    # separates blocks (its fallback extractors join paragraphs that way);
+    # a <br> arrives as <lb/> and stays a line break.
+    parts = [(element.text or "").replace("\n", "\n\n")]
+    for child in element:
+        parts.append("\n" if child.tag == "lb" else _inline(child))
+        parts.append((child.tail or "").replace("\n", "\n\n"))
+    return "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n")).strip()
+
+
+def extract(body: bytes, media: str, charset: str = "", url: str = "") -> Extracted:
+    """The text of a downloaded body, by media type; raise :class:`FetchError`."""
+    if media in HTML_TYPES:
+        extracted = extract_html(decode_page(body, charset), url)
+    elif media == "application/pdf":
+        try:
+            loaded = load_pdf(body, "page")
+        except LoaderError as e:
+            raise FetchError(f"the page {_reason(e)}.") from e
+        extracted = Extracted(text=loaded.text, title=loaded.title, author=loaded.author, date=loaded.date)
+    elif media == "text/plain":
+        extracted = Extracted(text=normalise(decode_page(body, charset)))
+    else:
+        raise FetchError(f"the server sent {media}, which is not a web page; only HTML, plain text and PDF are saved.")
+    if not extracted.text:
+        raise FetchError("no readable text was found on the page.")
+    return extracted
+
+
+def _reason(error: LoaderError) -> str:
+    """A loader's message without its file name and its "skipped".
+
+    >>> _reason(LoaderError("page: looks like a binary file, not text; skipped."))
+    'looks like a binary file, not text'
+    """
+    return str(error).split(": ", 1)[-1].removesuffix("; skipped.").rstrip(".")
+
+
+# --- HTTP adapter -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Download:
+    url: str
+    final_url: str
+    media_type: str
+    charset: str
+    body: bytes
+
+
+def user_agent() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        number = version("self-compassion-assistant")
+    except PackageNotFoundError:
+        number = "dev"
+    return f"self-compassion-assistant/{number} (offline Q&A; fetches the pages its corpus cites)"
+
+
+class WebClient:
+    """Downloads one page at a time with timeouts, a redirect cap and a size cap."""
+
+    def __init__(self, timeout: float, max_bytes: int, max_redirects: int) -> None:
+        import httpx
+
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.max_redirects = max_redirects
+        self._client = httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,  # followed by hand, to name a loop as a loop
+            headers={
+                "User-Agent": user_agent(),
+                "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8",
+            },
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> WebClient:
+        return cls(settings.fetch_timeout, settings.fetch_max_bytes, settings.fetch_max_redirects)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> WebClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, url: str) -> Download:
+        """GET a page; raise :class:`FetchError` with a reason a person can act on."""
+        import httpx
+
+        _check_url(url)
+        try:
+            request = self._client.build_request("GET", url)
+            seen = [str(request.url)]
+            while True:
+                response = self._client.send(request, stream=True)
+                try:
+                    if response.is_redirect and response.next_request is not None:
+                        request = response.next_request
+                        target = str(request.url)
+                        if target in seen:
+                            raise FetchError(f"the page redirects in a loop ({' → '.join([*seen, target])}).")
+                        if len(seen) > self.max_redirects:
+                            raise FetchError(f"the page redirects more than {self.max_redirects} times.")
+                        seen.append(target)
+                        continue
+                    return self._read(url, response)
+                finally:
+                    response.close()
+        except httpx.TimeoutException as e:
+            raise FetchError(f"no response from {_host(url)} within {self.timeout:g} s ({_name(e)}).") from e
+        except httpx.ConnectError as e:
+            raise FetchError(f"could not connect to {_host(url)} ({e or _name(e)}).") from e
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
+            raise FetchError(f"{url} is not an http(s) URL that can be fetched ({e}).") from e
+        except httpx.HTTPError as e:
+            raise FetchError(f"the connection to {_host(url)} failed ({_name(e)}: {e}).") from e
+
+    def _read(self, url: str, response: Any) -> Download:
+        if response.status_code >= 400:
+            phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
+            raise FetchError(f"the server answered HTTP {response.status_code}{phrase}.")
+        if response.status_code != 200:
+            raise FetchError(f"the server answered HTTP {response.status_code} instead of the page.")
+        header = response.headers.get("content-type", "")
+        declared = media_type(header)
+        if declared and declared != "application/octet-stream" and declared not in FETCHED_TYPES:
+            raise FetchError(
+                f"the server sent {declared}, which is not a web page; only HTML, plain text and PDF are saved."
+            )
+        length = response.headers.get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            raise FetchError(f"the page is {int(length):,} bytes, over the {self.max_bytes:,}-byte limit.")
+        body = bytearray()
+        for piece in response.iter_bytes():
+            body += piece
+            if len(body) > self.max_bytes:
+                raise FetchError(f"the page is over the {self.max_bytes:,}-byte limit; stopped reading.")
+        return Download(
+            url=url,
+            final_url=str(response.url),
+            media_type=media_type(header, bytes(body[:4096])),
+            charset=response.charset_encoding or "",
+            body=bytes(body),
+        )
+
+
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise FetchError(f"{url!r} is not an http(s) URL.")
+
+
+def _host(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.netloc or url
+
+
+def _name(error: Exception) -> str:
+    return error.__class__.__name__
+
+
+# --- Use case ---------------------------------------------------------------
+
+
+@dataclass
+class FetchResult:
+    """What happened to one source: added, updated, unchanged or failed."""
+
+    source_id: str
+    snapshot_id: str
+    url: str
+    status: str
+    message: str = ""
+    final_url: str = ""
+    path: str = ""
+    chars: int = 0
+    content_hash: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# Sidecar fields that describe the page; a re-fetch that changes none of them
+# (nor the text) leaves the snapshot untouched, ``fetched_at`` included.
+_DESCRIBING = ("id", "of", "title", "author", "date", "url", "final_url", "content_type")
+
+
+class Fetcher:
+    """Fetch manifest sources into ``snapshots/``; one failure never stops the rest."""
+
+    def __init__(self, settings: Settings, client: WebClient | None = None) -> None:
+        self.settings = settings
+        self.client = client or WebClient.from_settings(settings)
+
+    @property
+    def snapshot_dir(self) -> Path:
+        return self.settings.corpus_dir / SNAPSHOT_DIR
+
+    def web_sources(self, ids: Iterable[str] = ()) -> list[Source]:
+        """Manifest sources with a URL, or exactly the ones asked for."""
+        with_url = [s for s in read_manifest(self.settings.manifest_path) if s.url]
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return with_url
+        by_id = {s.id: s for s in with_url}
+        unknown = [sid for sid in wanted if sid not in by_id]
+        if unknown:
+            known = ", ".join(by_id) or "none"
+            raise SourceNotFoundError(
+                f"No source with a url in {MANIFEST} has the id {', '.join(map(repr, unknown))} (known: {known})."
+            )
+        return [by_id[sid] for sid in wanted]
+
+    def fetch(self, ids: Iterable[str] = ()) -> list[FetchResult]:
+        return [self.fetch_source(source) for source in self.web_sources(ids)]
+
+    def fetch_source(self, source: Source) -> FetchResult:
+        sid = snapshot_id(source)
+        page = self.snapshot_dir / f"{sid}.txt"
+        sidecar = page.with_suffix(".json")
+        result = FetchResult(source_id=source.id, snapshot_id=sid, url=source.url, status="failed")
+        try:
+            download = self.client.get(source.url)
+            extracted = extract(download.body, download.media_type, download.charset, download.final_url)
+        except FetchError as e:
+            kept = "the previous snapshot is kept" if page.exists() else "nothing was saved"
+            result.message = f"{source.id}: {source.url}: {str(e).rstrip('.')}; {kept}."
+            log.info("fetch failed source=%s url=%s reason=%s", source.id, source.url, e)
+            return result
+        meta: dict[str, str] = {"id": sid, "of": source.id}
+        for key in ("title", "author", "date"):
+            if value := getattr(extracted, key):
+                meta[key] = value
+        meta |= {"url": source.url, "final_url": download.final_url, "content_type": download.media_type}
+        digest = text_hash(extracted.text)
+        result.final_url, result.chars, result.content_hash = download.final_url, len(extracted.text), digest
+        result.path = str(page.relative_to(self.settings.corpus_dir))
+        previous = _read_sidecar(sidecar)
+        same_text = page.exists() and previous.get("content_hash") == digest
+        if same_text and all(previous.get(k, "") == meta.get(k, "") for k in _DESCRIBING):
+            result.status = "unchanged"
+        else:
+            result.status = "updated" if page.exists() else "added"
+            meta |= {"fetched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "content_hash": digest}
+            self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+            # The text first: a sidecar never describes text that is not there yet.
+            if not same_text:
+                write_atomic(page, extracted.text.encode("utf-8"))
+            write_atomic(sidecar, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+        log.info("fetched source=%s status=%s chars=%d url=%s", source.id, result.status, result.chars, source.url)
+        return result
+
+    def add_url(self, url: str, sid: str | None = None) -> FetchResult:
+        """Add a "web snapshot" entry for ``url`` to the manifest, then fetch it."""
+        source = add_to_manifest(self.settings.manifest_path, url, sid)
+        return self.fetch_source(source)
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def add_to_manifest(manifest: Path, url: str, sid: str | None = None) -> Source:
+    """Append ``[[source]]`` with ``id``, ``kind`` and ``url``, keeping the file's comments.
+
+    Raises :class:`ConfigError` for a URL or id that is already there.
+    """
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    try:
+        _check_url(url)
+    except FetchError as e:
+        raise ConfigError(f"Cannot add {url!r}: not an http(s) URL.") from e
+    sid = sid or url_id(url)
+    if not SOURCE_ID.match(sid):
+        raise ConfigError(f"{sid!r} cannot be a source id: use lowercase letters, digits, '-', '.' or '_' (--id).")
+    existing = read_manifest(manifest)  # validates the file as the indexer will
+    for source in existing:
+        if source.url and _same_url(source.url, url):
+            raise ConfigError(
+                f"{url} is already in {MANIFEST} as {source.id!r}; run `assistant fetch {source.id}` to fetch it again."
+            )
+    taken = {s.id for s in existing} | {snapshot_id(s) for s in existing if s.url}
+    if sid in taken:
+        raise ConfigError(f"The id {sid!r} is already used in {MANIFEST}; choose another with --id.")
+    text = manifest.read_text(encoding="utf-8") if manifest.exists() else ""
+    try:
+        document = tomlkit.parse(text)
+    except TOMLKitError as e:
+        raise ConfigError(f"{manifest}: not valid TOML ({e}).") from e
+    entry = tomlkit.table()
+    entry.update({"id": sid, "kind": "web snapshot", "url": url})
+    if text and not text.endswith("\n\n"):
+        entry.trivia.indent = "\n"  # a blank line before the new [[source]], like the others
+    if "source" in document:
+        document["source"].append(entry)
+    else:
+        entries = tomlkit.aot()
+        entries.append(entry)
+        document["source"] = entries
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(manifest, tomlkit.dumps(document).encode("utf-8"))
+    log.info("added source=%s url=%s manifest=%s", sid, url, manifest)
+    return Source(id=sid, kind="web snapshot", url=url)
+
+
+def _same_url(a: str, b: str) -> bool:
+    """Equal but for case in scheme and host and a trailing slash.
+
+    >>> _same_url("https://Example.org/a/", "https://example.org/a")
+    True
+    """
+
+    def key(url: str) -> tuple[str, str, str, str]:
+        p = urlsplit(url.strip())
+        return (p.scheme.lower(), p.netloc.lower(), p.path.rstrip("/") or "/", p.query)
+
+    return key(a) == key(b)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file so that readers see the old or the new content, never half.
+
+    The temporary name starts with a dot, so the corpus scan ignores it.
+    """
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,178 @@
+"""The answer path: pure parts with hand-checked examples, then the real thing."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.about import asked_fields, metadata_passages
+from assistant.answering import Assistant, compose, contextual_query, inline, is_follow_up, select_passages
+from assistant.retrieval import Hit, fuse, reciprocal_rank_fusion
+from assistant.store import ChunkRecord, SourceRecord
+
+TEXT = "Rest matters for everyone. Kindness heals old wounds. Rest matters for everyone, a lot."
+SOURCE = SourceRecord("s", "article", "T", "A", "D", "", {}, "h", TEXT, 3, "now")
+
+
+def hit(start: int, end: int, dense: float, kind: str = "article", section: str = "") -> Hit:
+    source = SourceRecord("s", kind, "T", "A", "D", "", {}, "h", TEXT, 3, "now")
+    chunk = ChunkRecord(f"s:{start}-{end}:x", "s", start, end, 0, section, 0, TEXT[start:end])
+    return Hit(chunk, source, dense, 0.0, dense)
+
+
+def test_rank_fusion_rewards_agreement_between_retrievers():
+    fused = reciprocal_rank_fusion([["a", "b", "c"], ["b", "d"]], k=60)
+    assert sorted(fused, key=fused.get, reverse=True) == ["b", "a", "d", "c"]
+    assert fused["b"] == pytest.approx(1 / 62 + 1 / 61)
+
+
+def test_fusion_modes_switch_a_retriever_off():
+    dense, lexical = [("a", 0.9), ("b", 0.5)], [("c", 0.8)]
+    assert [i for i, _ in fuse(dense, lexical, mode="dense")] == ["a", "b"]
+    assert [i for i, _ in fuse(dense, lexical, mode="lexical")] == ["c"]
+    assert {i for i, _ in fuse(dense, lexical)} == {"a", "b", "c"}
+
+
+def test_selection_drops_weak_repeated_and_bibliographic_passages():
+    best = hit(0, 26, 0.80)  # "Rest matters for everyone."
+    other = hit(27, 53, 0.75)  # "Kindness heals old wounds."
+    repeat = hit(54, 87, 0.74)  # "Rest matters for everyone, a lot." repeats the first
+    weak = hit(27, 53, 0.40)
+    reference = hit(27, 53, 0.79, kind="reference")
+    chosen = select_passages([best, reference, repeat, other, weak], margin=0.1, limit=3)
+    assert chosen == [best, other]
+
+
+def test_composed_answer_cites_every_passage_verbatim_in_order():
+    text, citations = compose([hit(27, 53, 0.8), hit(0, 26, 0.7)])
+    assert text == "Kindness heals old wounds. [1] Rest matters for everyone. [2]"
+    assert [(c.n, c.quote, c.start, c.end) for c in citations] == [
+        (1, "Kindness heals old wounds.", 27, 53),
+        (2, "Rest matters for everyone.", 0, 26),
+    ]
+    assert all(TEXT[c.start : c.end] == c.quote for c in citations)
+
+
+@pytest.mark.parametrize(
+    ("question", "history", "expected"),
+    [
+        ("what about the body?", ["How does it affect stress?"], "How does it affect stress? what about the body?"),
+        ("when did she publish it?", ["Who wrote this article?"], "Who wrote this article? when did she publish it?"),
+        ("How does self-compassion affect stress?", ["Who wrote it?"], "How does self-compassion affect stress?"),
+        ("what about the body?", [], "what about the body?"),
+    ],
+)
+def test_follow_ups_are_read_with_the_previous_question(question, history, expected):
+    assert contextual_query(question, history) == expected
+
+
+def test_long_standalone_questions_are_not_follow_ups():
+    assert not is_follow_up("Does practising self-compassion strengthen the immune system and lower stress?")
+
+
+@pytest.mark.parametrize(
+    ("question", "field"),
+    [
+        ("who's the author of this article", "author"),
+        ("When was the article published?", "date"),
+        ("has it been updated since?", "updated"),
+        ("How long does it take to read?", "reading_time"),
+        ("What's the full title of the article?", "title"),
+        ("What sources does the article cite?", "references"),
+        ("What's the link to the Rogers blog post?", "url"),
+    ],
+)
+def test_questions_about_the_article_ask_for_a_field(question, field):
+    assert asked_fields(question)[0] == field
+
+
+def test_ordinary_questions_ask_for_no_field():
+    for question in ("How does self-compassion help with stress?", "Who is the president?", "Write me a poem"):
+        assert asked_fields(question) == []
+
+
+def test_the_second_reference_after_asking_what_is_cited():
+    article = SourceRecord("art", "article", "Healing", "M. M.", "Mar 19", "", {}, "h", "x", 1, "now")
+    refs = [
+        SourceRecord(sid, "reference", title, author, date, "", {"cited_by": "art"}, "h", text, 1, "now")
+        for sid, title, author, date, text in (
+            ("r1", "Benefits", "Rogers Health", "2025-02-11", "Rogers Health. (2025, February 11). Benefits."),
+            ("r2", "Not OK", "P. Tucker", "2024-07-23", "Tucker, P. (2024, July 23). Not OK."),
+        )
+    ]
+    chunks = [ChunkRecord(f"{r.id}:0", r.id, 0, len(r.text), 0, "", 0, r.text) for r in refs]
+    found = metadata_passages("when was the second one published?", ["What sources does the article cite?"], [article, *refs], chunks)
+    assert [c.source_id for c in found] == ["r2"]
+    both = metadata_passages("What sources does the article cite?", [], [article, *refs], chunks)
+    assert [c.source_id for c in both] == ["r1", "r2"]
+
+
+# -- the real model and a real index ---------------------------------------------------
+
+
+@pytest.fixture
+def assistant(indexer, settings, embedder):
+    from assistant.library import Library
+
+    indexer.run()
+    return Assistant(settings, Library(settings, embedder))
+
+
+def test_a_paraphrased_question_gets_the_right_sentence_verbatim(assistant):
+    answer = assistant.ask("Does being kind to myself do anything for my immune system?")
+    assert answer.status == "answered"
+    first = answer.citations[0]
+    assert "improve immune function" in first.quote
+    source = assistant.retriever().sources[first.source_id]
+    assert source.text[first.start : first.end] == first.quote
+    assert "[1]" in answer.answer and first.quote in answer.answer
+
+
+def test_every_sentence_of_an_answer_carries_a_marker(assistant):
+    answer = assistant.ask("How does self-compassion help me grow?")
+    assert answer.status == "answered"
+    for n, citation in enumerate(answer.citations, start=1):
+        assert f"{inline(citation.quote)} [{n}]" in answer.answer
+    assert len(answer.citations) <= assistant.settings.top_k
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the capital of France?", "How much ibuprofen can I take in a day?", "Give me a recipe for banana bread"],
+)
+def test_out_of_scope_questions_are_not_found(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.status == "not_found"
+    assert answer.citations == []
+    assert "don't cover" in answer.answer
+
+
+def test_a_medication_dose_is_never_answered_from_a_loosely_related_passage(assistant):
+    answer = assistant.ask("What dose of sertraline is usually prescribed for anxiety?")
+    assert answer.status == "not_found"
+    assert "doctor or a pharmacist" in answer.answer
+
+
+def test_questions_about_the_article_are_cited(assistant):
+    author = assistant.ask("Who wrote the article?")
+    assert "Marissa Mireles" in author.citations[0].quote
+    published = assistant.ask("When did Tucker's article come out?")
+    assert published.citations[0].source_id == "tucker-2024" or "Tucker" in published.citations[0].quote
+    assert "July 23" in published.answer
+    cited = assistant.ask("What sources does the article cite?")
+    assert {"rogers-2025", "tucker-2024"} <= {c.source_id for c in cited.citations}
+    assert all(c.url for c in cited.citations)
+    assert all("#:~:text=" in c.link for c in cited.citations)
+
+
+def test_a_follow_up_is_understood_in_context(assistant):
+    alone = assistant.ask("what about the body?")
+    follow_up = assistant.ask("what about the body?", ["How does self-compassion affect stress?"])
+    assert follow_up.status == "answered"
+    assert any("physical" in c.quote or "immune" in c.quote for c in follow_up.citations)
+    assert follow_up.query != alone.query
+
+
+def test_empty_and_huge_questions_are_invalid_with_a_message(assistant):
+    assert assistant.ask("   ").status == "invalid"
+    huge = assistant.ask("why " * 1000)
+    assert huge.status == "invalid" and "1,000" in huge.answer

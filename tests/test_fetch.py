@@ -1,0 +1,362 @@
+"""`assistant fetch` and `add-url` against a real HTTP server on 127.0.0.1.
+
+The server serves the pages in tests/pages (copied, so a test can edit them)
+and a few routes that misbehave: a redirect, a loop, a slow answer, an
+endless body, a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import tomlkit
+
+from assistant.corpus import discover, read_manifest
+from assistant.fetch import Fetcher
+from assistant.library import Library
+from assistant.text import normalise
+
+PAGES = Path(__file__).parent / "pages"
+SLOW_SECONDS = 3.0
+ENDLESS_BYTES = 64_000_000
+CHROME = (
+    "NAV-LINK-TEXT", "Meet the team", "COOKIE-BANNER-TEXT", "Accept all cookies", "SCRIPT-SECRET", "dataLayer",
+    "SIDEBAR-TEXT", "Related posts", "FOOTER-TEXT", "Privacy policy", "HIDDEN-ATTRIBUTE-TEXT", "HIDDEN-STYLE-TEXT",
+)  # fmt: skip
+
+
+class Site:
+    """A local web site: files from a folder plus misbehaving routes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sent: dict[str, int] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                site.handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.server.server_port}{path}"
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = request.path.split("?", 1)[0]
+        redirects = {"/moved": "/article.html", "/loop-a": "/loop-b", "/loop-b": "/loop-a"}
+        if path in redirects:
+            return self.reply(request, 302, b"", {"Location": redirects[path]})
+        if match := re.fullmatch(r"/chain/(\d+)", path):
+            return self.reply(request, 302, b"", {"Location": f"/chain/{int(match[1]) + 1}"})
+        if path == "/broken":
+            return self.reply(request, 500, b"<h1>Internal Server Error</h1>", {"Content-Type": "text/html"})
+        if path == "/slow":
+            time.sleep(SLOW_SECONDS)
+            return self.reply(request, 200, (self.root / "article.html").read_bytes(), {"Content-Type": "text/html"})
+        if path == "/endless":
+            return self.endless(request)
+        if path == "/declared-huge":
+            return self.reply(request, 200, b"<p>x</p>", {"Content-Type": "text/html", "Content-Length": "10000000000"})
+        file = self.root / path.lstrip("/")
+        if not path.strip("/") or not file.is_file():
+            return self.reply(request, 404, b"<h1>Not Found</h1>", {"Content-Type": "text/html"})
+        types = {
+            ".html": "text/html; charset=utf-8",
+            ".pdf": "application/pdf",
+            ".png": "image/png",
+        }
+        content_type = types.get(file.suffix, "application/octet-stream")
+        if file.name == "latin1.html":
+            content_type = "text/html; charset=iso-8859-1"
+        elif file.name == "meta-1252.html":
+            content_type = "text/html"  # the charset is only in the page's <meta>
+        return self.reply(request, 200, file.read_bytes(), {"Content-Type": content_type})
+
+    @staticmethod
+    def reply(request: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str]) -> None:
+        try:
+            request.send_response(status)
+            headers.setdefault("Content-Length", str(len(body)))
+            for name, value in headers.items():
+                request.send_header(name, value)
+            request.end_headers()
+            request.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up, as it should for /declared-huge and /slow
+
+    def endless(self, request: BaseHTTPRequestHandler) -> None:
+        # No Content-Length: the client only learns the size by reading.
+        request.send_response(200)
+        request.send_header("Content-Type", "text/html")
+        request.end_headers()
+        piece = b"<p>" + b"kindness " * 7000 + b"</p>\n"
+        sent = 0
+        try:
+            while sent < ENDLESS_BYTES:
+                request.wfile.write(piece)
+                sent += len(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self.sent["/endless"] = sent
+
+
+@pytest.fixture
+def site(tmp_path):
+    root = tmp_path / "site"
+    shutil.copytree(PAGES, root)
+    server = Site(root)
+    server.thread.start()
+    yield server
+    server.server.shutdown()
+    server.server.server_close()
+
+
+def set_urls(corpus_dir: Path, urls: dict[str, str]) -> None:
+    """Point manifest entries at URLs; an id not in the manifest becomes a web snapshot entry."""
+    path = corpus_dir / "sources.toml"
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    entries = {entry["id"]: entry for entry in document["source"]}
+    for sid, url in urls.items():
+        if sid in entries:
+            entries[sid]["url"] = url
+        else:
+            entry = tomlkit.table()
+            entry.update({"id": sid, "kind": "web snapshot", "url": url})
+            document["source"].append(entry)
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+
+
+def fetch(settings, ids=(), **overrides):
+    fetcher = Fetcher(settings.model_copy(update=overrides))
+    try:
+        return {r.source_id: r for r in fetcher.fetch(ids)}
+    finally:
+        fetcher.close()
+
+
+def files(corpus_dir: Path, snapshot: str) -> dict[str, tuple[bytes, int]]:
+    """Bytes and modification time of a snapshot's two files."""
+    paths = [corpus_dir / "snapshots" / f"{snapshot}{suffix}" for suffix in (".txt", ".json")]
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in paths}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cli(settings, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        **env,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "assistant", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_only_the_main_text_of_a_page_is_saved(settings, corpus_dir, site):
+    set_urls(corpus_dir, {"rogers-2025": site.url("/article.html"), "tucker-2024": site.url("/moved")})
+    results = fetch(settings)
+    assert [r.status for r in results.values()] == ["added", "added"]
+    text = (corpus_dir / "snapshots/rogers-2025-page.txt").read_text(encoding="utf-8")
+    assert text.startswith("Kindness Toward Yourself After a Setback\n\nWhen a plan falls apart")
+    assert "exaggerating or suppressing them.\n\nPeople who practise" in text
+    assert text.endswith("one small step at a time.")
+    for chrome in CHROME:
+        assert chrome not in text
+    assert "Self-compassion offers another route" in text  # the zero-width characters are gone
+    assert "bounce back" in text
+    assert not re.search("[\u200b-\u200f\u2060\ufeff]", text)
+    assert text == normalise(text)
+    meta = json.loads((corpus_dir / "snapshots/rogers-2025-page.json").read_text(encoding="utf-8"))
+    assert meta["id"] == "rogers-2025-page" and meta["of"] == "rogers-2025"
+    assert meta["title"] == "Kindness Toward Yourself After a Setback"
+    assert "Lena Okafor" in meta["author"]
+    assert meta["date"] == "2024-05-14"
+    assert meta["url"] == meta["final_url"] == site.url("/article.html")
+    assert meta["content_hash"] == hashlib.sha256(text.encode()).hexdigest()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", meta["fetched_at"])
+
+
+def test_a_redirect_records_the_final_url(settings, corpus_dir, site):
+    set_urls(corpus_dir, {"moved": site.url("/moved")})
+    result = fetch(settings, ["moved"])["moved"]
+    assert (result.status, result.final_url) == ("added", site.url("/article.html"))
+    meta = json.loads((corpus_dir / "snapshots/moved.json").read_text(encoding="utf-8"))
+    assert (meta["url"], meta["final_url"]) == (site.url("/moved"), site.url("/article.html"))
+
+
+FAILURES = {
+    "404": ("/missing.html", "the server answered HTTP 404 Not Found"),
+    "500": ("/broken", "the server answered HTTP 500 Internal Server Error"),
+    "redirect-loop": ("/loop-a", "redirects in a loop"),
+    "too-many-redirects": ("/chain/0", "redirects more than 3 times"),
+    "timeout": ("/slow", "no response from 127.0.0.1"),
+    "endless-body": ("/endless", "over the 100,000-byte limit; stopped reading"),
+    "declared-too-big": ("/declared-huge", "10,000,000,000 bytes, over the 100,000-byte limit"),
+    "image": ("/image.png", "the server sent image/png, which is not a web page"),
+    "unreachable": (None, "could not connect to 127.0.0.1"),
+}
+
+
+@pytest.mark.parametrize("case", FAILURES)
+def test_a_failed_fetch_says_why_keeps_the_snapshot_and_the_rest_still_fetch(settings, corpus_dir, site, case):
+    path, reason = FAILURES[case]
+    set_urls(corpus_dir, {"bad": site.url("/article.html"), "good": site.url("/article.html")})
+    assert {r.status for r in fetch(settings, ["bad", "good"]).values()} == {"added"}
+    before = files(corpus_dir, "bad")
+    url = site.url(path) if path else f"http://127.0.0.1:{free_port()}/page"
+    set_urls(corpus_dir, {"bad": url})
+    started = time.monotonic()
+    results = fetch(settings, ["bad", "good"], fetch_timeout=0.5, fetch_max_bytes=100_000, fetch_max_redirects=3)
+    assert time.monotonic() - started < SLOW_SECONDS
+    assert (results["bad"].status, results["good"].status) == ("failed", "unchanged")
+    message = results["bad"].message
+    assert message.startswith(f"bad: {url}: ")
+    assert reason in message
+    assert message.endswith("the previous snapshot is kept.")
+    assert files(corpus_dir, "bad") == before
+    if case == "endless-body":
+        assert site.sent["/endless"] < ENDLESS_BYTES  # the client stopped reading
+
+
+def test_a_first_fetch_that_fails_saves_nothing(settings, corpus_dir, site):
+    set_urls(corpus_dir, {"gone": site.url("/missing.html")})
+    result = fetch(settings, ["gone"])["gone"]
+    assert result.status == "failed"
+    assert result.message.endswith("HTTP 404 Not Found; nothing was saved.")
+    assert not any((corpus_dir / "snapshots").glob("gone.*"))
+
+
+def test_a_pdf_is_saved_as_its_text(settings, corpus_dir, site):
+    set_urls(corpus_dir, {"report": site.url("/report.pdf")})
+    assert fetch(settings, ["report"])["report"].status == "added"
+    text = (corpus_dir / "snapshots/report.txt").read_text(encoding="utf-8")
+    assert text == "Self-compassion steadies the mind after a setback.\n\nThe lantern practice takes four slow breaths."
+    assert json.loads((corpus_dir / "snapshots/report.json").read_text())["content_type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("page", ["latin1.html", "meta-1252.html"])
+def test_a_page_in_a_legacy_encoding_is_decoded_by_its_declared_charset(settings, corpus_dir, site, page):
+    set_urls(corpus_dir, {"legacy": site.url(f"/{page}")})
+    assert fetch(settings, ["legacy"])["legacy"].status == "added"
+    text = (corpus_dir / "snapshots/legacy.txt").read_text(encoding="utf-8")
+    assert "Le café refroidit pendant que l’on se répète “je n’y arriverai jamais”." in text
+    assert "la main sur le cœur" in text and "une amie naïve et courageuse — quelque chose" in text
+    assert "Accueil" not in text and "Exemple" not in text
+
+
+def test_refetching_changes_only_what_changed_and_the_index_follows(indexer, settings, corpus_dir, site):
+    set_urls(corpus_dir, {"rogers-2025": site.url("/article.html"), "tucker-2024": site.url("/latin1.html")})
+    assert {r.status for r in fetch(settings).values()} == {"added"}
+    first = indexer.run()
+    assert (first.added, first.skipped) == (5, [])
+    listed = {s["id"]: s for s in Library(settings).sources()}
+    assert listed["rogers-2025-page"]["kind"] == "web snapshot"
+    assert listed["rogers-2025-page"]["url"] == site.url("/article.html")
+    assert listed["rogers-2025"]["kind"] == "reference"  # still indexed from its citation line
+    before = files(corpus_dir, "rogers-2025-page")
+
+    article = site.root / "article.html"
+    html = article.read_text(encoding="utf-8")
+    article.write_text(html.replace("FOOTER-TEXT © 2024", "FOOTER-TEXT © 2025"), encoding="utf-8")
+    again = fetch(settings)
+    assert {r.status for r in again.values()} == {"unchanged"}
+    assert files(corpus_dir, "rogers-2025-page") == before
+
+    article.write_text(html.replace("exactly seven breaths", "exactly nine breaths"), encoding="utf-8")
+    changed = fetch(settings)
+    assert (changed["rogers-2025"].status, changed["tucker-2024"].status) == ("updated", "unchanged")
+    text = (corpus_dir / "snapshots/rogers-2025-page.txt").read_text(encoding="utf-8")
+    assert "exactly nine breaths" in text and "seven breaths" not in text
+    meta = json.loads((corpus_dir / "snapshots/rogers-2025-page.json").read_text(encoding="utf-8"))
+    assert meta["content_hash"] == hashlib.sha256(text.encode()).hexdigest() == changed["rogers-2025"].content_hash
+    report = indexer.run()
+    assert (report.added, report.updated, report.unchanged, report.deleted) == (0, 1, 4, 0)
+    assert "nine breaths" in Library(settings).generation().source("rogers-2025-page").text
+
+
+def test_fetch_command_prints_every_result_and_exits_1_on_any_failure(settings, corpus_dir, site):
+    set_urls(corpus_dir, {"rogers-2025": site.url("/article.html"), "tucker-2024": site.url("/broken")})
+    result = cli(settings, "fetch", "--json")
+    assert result.returncode == 1, result.stderr
+    rows = {row["source_id"]: row for row in json.loads(result.stdout)}
+    assert (rows["rogers-2025"]["status"], rows["tucker-2024"]["status"]) == ("added", "failed")
+    assert "HTTP 500" in rows["tucker-2024"]["message"]
+    human = cli(settings, "fetch")
+    assert human.returncode == 1
+    assert "unchanged  rogers-2025-page" in human.stdout
+    assert "tucker-2024: " in human.stdout and "HTTP 500" in human.stdout
+    assert "Traceback" not in human.stderr
+    set_urls(corpus_dir, {"tucker-2024": site.url("/article.html")})
+    assert cli(settings, "fetch", "tucker-2024").returncode == 0
+    unknown = cli(settings, "fetch", "nope")
+    assert unknown.returncode == 1 and "'nope'" in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_add_url_adds_a_web_snapshot_entry_and_keeps_the_manifest_comments(settings, corpus_dir, site):
+    manifest = corpus_dir / "sources.toml"
+    original = manifest.read_text(encoding="utf-8")
+    url = site.url("/article.html")
+    result = cli(settings, "add-url", url, "--id", "heron", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "added"
+    updated = manifest.read_text(encoding="utf-8")
+    assert updated.startswith(original)  # every comment and entry as it was
+    assert updated[len(original) :] == f'\n[[source]]\nid = "heron"\nkind = "web snapshot"\nurl = "{url}"\n'
+    entry = next(s for s in read_manifest(manifest) if s.id == "heron")
+    assert (entry.kind, entry.url, entry.path) == ("web snapshot", url, None)
+    sources, problems = discover(corpus_dir)
+    assert problems == []
+    heron = [s for s in sources if s.id.startswith("heron")]
+    assert [(s.id, s.path) for s in heron] == [("heron", corpus_dir / "snapshots/heron.txt")]  # the snapshot only
+
+    again = cli(settings, "add-url", url.replace("/article.html", "/article.html/"))
+    assert again.returncode == 1
+    assert "already in sources.toml as 'heron'" in again.stderr and "assistant fetch heron" in again.stderr
+    taken = cli(settings, "add-url", site.url("/latin1.html"), "--id", "heron")
+    assert taken.returncode == 1 and "'heron' is already used" in taken.stderr
+    assert manifest.read_text(encoding="utf-8") == updated
+
+
+def _has_ask_command() -> bool:
+    from assistant.cli import cli as group
+
+    return "ask" in group.commands
+
+
+@pytest.mark.skipif(not _has_ask_command(), reason="needs assistant ask")
+def test_a_fetched_page_answers_a_question_with_a_link_to_the_quote(settings, corpus_dir, site):
+    url = site.url("/article.html")
+    assert cli(settings, "add-url", url, "--id", "heron").returncode == 0
+    assert cli(settings, "index").returncode == 0
+    result = cli(settings, "ask", "--json", "How many breaths does the harbor heron exercise take?")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    assert answer["status"] == "answered"
+    cited = [c for c in answer["citations"] if c["source_id"] == "heron"]
+    assert cited, answer
+    assert cited[0]["url"] == url and cited[0]["kind"] == "web snapshot"
+    assert cited[0]["link"].startswith(f"{url}#:~:text=")
+    assert any("seven breaths" in c["quote"] for c in cited)
