@@ -51,6 +51,7 @@ eval: index
 
 bench: install
 	$(BIN)/python bench/bench_index.py
+	$(BIN)/python bench/bench_ask.py
 
 clean:
 	rm -rf index data .pytest_cache

@@ -72,8 +72,13 @@ def slugify(value: str) -> str:
 
     >>> slugify("Notes/My File (2).md")
     'notes-my-file-2-md'
+    >>> slugify("Über Çafé.txt")
+    'uber-cafe-txt'
     """
-    slug = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-")
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", folded.lower()).strip("-")
     return slug[:100] or "source"
 
 

@@ -1,0 +1,112 @@
+"""Hostile input, broken files and faults: clear messages, nothing lost."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from assistant.answering import Assistant
+from assistant.errors import IndexMismatchError
+from assistant.evaluation import robustness
+from assistant.library import Library
+from assistant.store import current_generation
+
+
+def test_hostile_corpus_files_are_skipped_by_name_and_the_rest_indexed(indexer, settings, corpus_dir):
+    files = {
+        "empty.md": b"",
+        "binary.txt": bytes(range(256)) * 4,
+        "not-a-pdf.pdf": b"<html>nope</html>",
+        "huge.txt": b"kind words " * 300_000,  # over the limit set below
+    }
+    for name, data in files.items():
+        (corpus_dir / name).write_bytes(data)
+    (corpus_dir / "invalid-utf8.txt").write_bytes("Compassion for oneself. Café".encode("cp1252") + b"\xff\xfe more text here")
+    (corpus_dir / "broken.html").write_text(
+        "<html><body><p>Gentleness <b>helps<p>Unclosed <div style='display:none'>HIDDEN\u200bTEXT</div> tags",
+        encoding="utf-8",
+    )
+    (corpus_dir / "-odd name ünïcödé (1).md").write_text("# Odd\n\nA file with an odd name is still read.", encoding="utf-8")
+    indexer.settings = settings.model_copy(update={"max_file_bytes": 1_000_000})
+    report = indexer.run()
+    for name in ("empty.md", "binary.txt", "not-a-pdf.pdf", "huge.txt"):
+        assert any(message.startswith(name) for message in report.skipped), (name, report.skipped)
+    library = Library(settings)
+    ids = {s["id"] for s in library.sources()}
+    assert {"invalid-utf8-txt", "broken-html", "odd-name-unicode-1-md"} <= ids
+    texts = " ".join(s.text for s in library.generation().sources())
+    assert "Gentleness helps" in texts and "A file with an odd name is still read." in texts
+    assert "HIDDEN" not in texts and "\u200b" not in texts
+
+
+def test_nothing_reaches_the_network_while_indexing_and_answering(indexer, settings, embedder, monkeypatch):
+    attempts: list[object] = []
+    original = socket.socket.connect
+
+    def loopback_only(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost") and not host.startswith("/"):
+            attempts.append(address)
+            raise OSError(f"network blocked in this test: {address}")
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", loopback_only)
+    indexer.run(full=True)
+    answer = Assistant(settings, Library(settings, embedder)).ask("How does self-compassion help with stress?")
+    assert answer.status == "answered"
+    assert attempts == []
+
+
+def test_readers_keep_answering_while_a_rebuild_runs(indexer, settings, corpus_dir, embedder):
+    indexer.run()
+    assistant = Assistant(settings, Library(settings, embedder))
+    before = current_generation(settings.index_dir)
+    for n in range(120):
+        (corpus_dir / f"extra-{n:03}.txt").write_text("Patience with oneself grows slowly. " * 40, encoding="utf-8")
+    env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
+    writer = subprocess.Popen([sys.executable, "-m", "assistant", "index", "--full", "--json"], env=env, stdout=subprocess.PIPE)
+    answered_during = 0
+    try:
+        while writer.poll() is None:
+            answer = assistant.ask("What does self-compassion do for resilience?")
+            assert answer.status == "answered"
+            answered_during += 1
+            time.sleep(0.05)
+    finally:
+        writer.wait(timeout=300)
+    assert writer.returncode == 0
+    assert answered_during > 0
+    assert current_generation(settings.index_dir) != before
+    # The reader moves to the new generation on its own.
+    assert assistant.ask("What does self-compassion do for resilience?").status == "answered"
+    assert assistant.retriever().generation.path == current_generation(settings.index_dir)
+
+
+def test_an_index_from_another_chromadb_version_is_refused_with_how_to_rebuild(indexer, settings):
+    indexer.run()
+    catalog = current_generation(settings.index_dir) / "catalog.sqlite3"
+    with sqlite3.connect(catalog) as db:
+        db.execute("UPDATE info SET value = '0.4.24' WHERE key = 'chroma_version'")
+    with pytest.raises(IndexMismatchError, match=r"chromadb 0\.4\.24.*assistant index --full"):
+        Library(settings).generation()
+
+
+def test_a_corrupted_catalog_is_refused_with_how_to_rebuild(indexer, settings):
+    indexer.run()
+    (current_generation(settings.index_dir) / "catalog.sqlite3").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(IndexMismatchError, match="assistant index --full"):
+        Library(settings).generation()
+    assert indexer.run(full=True).chunks_total > 0
+    assert Library(settings).sources()
+
+
+def test_every_hostile_question_gets_its_expected_status(indexer, settings, embedder):
+    indexer.run()
+    rows = robustness(Assistant(settings, Library(settings, embedder)))
+    assert [r for r in rows if not r["ok"]] == []
