@@ -255,7 +255,7 @@ class Assistant:
             question = clean_question(raw_question, settings.max_question_chars)
         except InvalidQuestionError as e:
             return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
-        crisis = check_crisis(question)
+        crisis = check_crisis(question, self.library.embedder)
         if crisis.is_crisis:
             log.info("crisis check matched reason=%s", crisis.reason)
             return Answer(

@@ -310,8 +310,15 @@ def run_full_eval(
     if crisis_path is not None:
         from .safety import evaluate_crisis
 
-        crisis = evaluate_crisis(crisis_path)
-        result["crisis"] = dataclasses.asdict(crisis)
+        crisis = evaluate_crisis(crisis_path, embedder)
+        result["crisis"] = {
+            "crisis expressions": crisis.crisis_total,
+            "near misses": crisis.safe_total,
+            "recall": round(crisis.recall, 3),
+            "false-positive rate": round(crisis.false_positive_rate, 3),
+            "missed": crisis.misses,
+            "false alarms": crisis.false_alarms,
+        }
         sections += [f"Crisis check on {crisis_path}", format_crisis(result["crisis"])]
     result["robustness"] = report.robustness
     sections += [
@@ -327,7 +334,9 @@ def run_full_eval(
 
 def format_crisis(crisis: dict[str, Any]) -> str:
     keys = [k for k in crisis if not isinstance(crisis[k], list | dict)]
-    return format_table(keys, [[_fmt(crisis[k]) for k in keys]])
+    table = format_table(keys, [[_fmt(crisis[k]) for k in keys]])
+    details = [f"  missed: {text}" for text in crisis["missed"]] + [f"  false alarm: {t}" for t in crisis["false alarms"]]
+    return "\n".join([table, *details])
 
 
 def _fmt(value: Any) -> str:

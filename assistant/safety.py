@@ -1,0 +1,1089 @@
+"""The crisis check that runs before anything else on every question.
+
+People who look for self-compassion are sometimes people in pain. When a
+question expresses suicidal thoughts, self-harm, intent or a plan, the
+assistant must not answer it as a reading question: it shows
+:data:`CRISIS_MESSAGE` instead. When a question only *mentions* suicide or
+self-harm (asks what the articles say about it), it is answered normally and
+:data:`CRISIS_RESOURCES` is appended.
+
+How it decides, in order:
+
+1. The text is put in a canonical form (:func:`canonical_sentences`):
+   lowercase, invisible characters removed, accents and apostrophes dropped,
+   punctuation turned into spaces, common contractions spelled one way, digits
+   used as letters read as letters, spaced-out letters joined, and a small set
+   of key words read through common typos (:func:`fuzzy_keyword`).
+2. Each sentence is matched against phrase rules (:data:`RULES`), grouped by
+   what they recognise: intent ("I want to …"), self-harm, passive wishes,
+   hopelessness, being a burden, plans and means, goodbyes.
+3. A rule match in a sentence written about other people (no "I/me/my", but
+   "people/they/my friend…") counts as a mention, not a crisis, unless the rule
+   is about methods or means, which are never answered.
+4. Only if no rule matched and an embedder was passed: each sentence is
+   compared with :data:`CRISIS_REFERENCES` and :data:`SAFE_REFERENCES`, and
+   counts as a crisis when it is close to the first and clearly closer to them
+   than to the second. The rules alone must and do work without it; the
+   similarity catches some phrasings no rule anticipated.
+
+The rules lean towards safety: a false alarm shows a kind message and phone
+numbers; a miss answers someone in danger with reading notes.
+
+Recall 1.0 on eval/crisis.jsonl is in-sample: the rules grew with that set.
+Each time a fresh batch of crisis expressions was written (before being added
+to the set), the rules caught only 0.37 to 0.65 of it, the similarity step
+0.47 to 0.80. Treat this as a floor, not a guarantee, and keep adding what
+real use shows it missing.
+
+Deliberately not handled: languages other than English, look-alike letters
+from other scripts, negation ("I would never kill myself" is a crisis here),
+quoted speech ("what does it mean when someone says 'I want to die'"), and
+crises spread over several conversation turns; the caller keeps
+:data:`CRISIS_RESOURCES` visible after a crisis turn for that reason.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from .text import strip_invisible
+
+log = logging.getLogger(__name__)
+
+CRISIS_MESSAGE = """\
+It sounds like you're carrying something really heavy right now, and I'm glad \
+you said it out loud. You deserve support from a real person, today.
+
+I'm only a reading assistant: I'm not a crisis service or a therapist, and I \
+can't help with this safely. Please reach out to someone who can, right now:
+
+- **US:** call or text **988** (Suicide & Crisis Lifeline). In an emergency, call **911**.
+- **UK and Ireland:** call Samaritans on **116 123**, free, day or night.
+- **Australia:** call Lifeline on **13 11 14**. In an emergency, call **000**.
+- **Anywhere else:** call your local emergency number, or look up a crisis line in your country.
+
+If you can, tell someone near you how you're feeling, and stay with them or \
+somewhere safe while you call. You don't have to get through this alone.
+"""
+
+CRISIS_RESOURCES = """\
+**If you are struggling or thinking about suicide or self-harm, you don't have to face it alone.** \
+US: call or text **988** (emergency **911**) · UK and Ireland: Samaritans **116 123** · \
+Australia: Lifeline **13 11 14** (emergency **000**) · Elsewhere: your local emergency number or crisis line.
+"""
+
+
+class DocumentEmbedder(Protocol):
+    """What the check needs from an embedder; a LangChain ``Embeddings`` has it."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]: ...
+
+
+@dataclass(frozen=True)
+class CrisisCheck:
+    """The outcome of :func:`check_crisis`.
+
+    ``is_crisis``: show :data:`CRISIS_MESSAGE` instead of an answer.
+    ``mentions_topic``: append :data:`CRISIS_RESOURCES` to the answer; implied by ``is_crisis``.
+    ``reason``: the rule that matched (or ``"similarity"``, ``"topic"``, ``"about_others:<rule>"``, None).
+    ``sentence``: the canonical sentence that matched, for tests; never logged.
+    """
+
+    is_crisis: bool
+    mentions_topic: bool
+    reason: str | None = None
+    sentence: str | None = None
+
+
+# --------------------------------------------------------------------------
+# Canonical form
+# --------------------------------------------------------------------------
+
+# Apostrophes are dropped rather than turned into spaces, so "don't" and
+# "dont" (people in a hurry skip them) read the same.
+_APOSTROPHES = re.compile("['\u2018\u2019\u201b\u02bc\u02b9`\u00b4\u2032]")
+# A sentence ends at . ! or ? followed by a space, or at a line break. An
+# ellipsis is a pause inside a thought ("I want... to die"), not an end, and
+# "i.want.to.die" has no space after its dots.
+_BOUNDARY = re.compile(r"(?:(?<!\.)\.(?!\.)|[!?]+)(?=\s)|\n+")
+_TOKEN = re.compile(r"[a-z0-9@$]+")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_REPEATS = re.compile(r"(.)\1+")
+
+# Everyday spellings, so that the rules below only need one of each.
+_PHRASES = [
+    (re.compile(r"\bi am\b"), "im"),
+    (re.compile(r"\bi have\b"), "ive"),
+    (re.compile(r"\bi would\b|\bi had\b"), "id"),
+    (re.compile(r"\bi will\b"), "ill"),
+    (re.compile(r"\bwanna\b"), "want to"),
+    (re.compile(r"\bgonna\b|\bgon\b"), "going to"),
+    (re.compile(r"\btryna\b"), "trying to"),
+    (re.compile(r"\bbout to\b"), "about to"),
+    (re.compile(r"\bkinda\b"), "kind of"),
+    (re.compile(r"\bdo not\b"), "dont"),
+    (re.compile(r"\bcan not\b|\bcannot\b"), "cant"),
+    (re.compile(r"\bwill not\b"), "wont"),
+    (re.compile(r"\bis not\b"), "isnt"),
+    (re.compile(r"\bdoes not\b"), "doesnt"),
+    (re.compile(r"\bdid not\b"), "didnt"),
+    (re.compile(r"\bwould not\b"), "wouldnt"),
+    (re.compile(r"\bany more\b"), "anymore"),
+    (re.compile(r"\bmy self\b"), "myself"),
+    (re.compile(r"\bw o\b"), "without"),
+    (re.compile(r"\bb c\b|\bbc\b|\bcuz\b|\bcos\b"), "because"),
+    (re.compile(r"\brn\b"), "right now"),
+    (re.compile(r"\btonite\b|\btn\b"), "tonight"),
+    (re.compile(r"\btmrw\b|\btmr\b|\btomoz\b"), "tomorrow"),
+    (re.compile(r"\bppl\b"), "people"),
+    (re.compile(r"\bself harm"), "selfharm"),
+    (re.compile(r"\bno one\b|\bnoone\b"), "nobody"),
+    (re.compile(r"\bwhat is\b"), "whats"),
+    (re.compile(r"\bthere is\b"), "theres"),
+    (re.compile(r"\b(?<=[a-z] )2(?= [a-z])"), "to"),
+]
+
+# Key words read through typos. Words of five letters or fewer only absorb
+# stretched letters ("kiiill") and one swap of neighbours ("wnat"), because
+# one edit away from "kill" are "fill", "will" and "pill". Longer ones also
+# absorb one missing, extra or wrong letter ("suicde", "myslef").
+_SHORT_KEYWORDS = (
+    "kill",
+    "killing",
+    "die",
+    "dying",
+    "want",
+    "life",
+    "live",
+    "alive",
+    "end",
+    "pills",
+    "hurt",
+    "harm",
+    "cut",
+    "cutting",
+    "dead",
+    "wish",
+    "exist",
+    "going",
+    "point",
+    "better",
+)
+_LONG_KEYWORDS = (
+    "myself",
+    "suicide",
+    "suicidal",
+    "anymore",
+    "disappear",
+    "overdose",
+    "everyone",
+    "everybody",
+    "without",
+    "forever",
+)
+# Real words one edit away from a long key word; checked against a 30,000 word
+# vocabulary when the list of key words was chosen.
+_NOT_TYPOS = frozenset({"overdoes", "overdosed", "overdoses", "suicides", "exits", "ide"})
+
+
+def _squash(word: str) -> str:
+    """Collapse runs of a letter: ``_squash("kiiilll")`` is ``'kil'``."""
+    return _REPEATS.sub(r"\1", word)
+
+
+def _swapped(a: str, b: str) -> bool:
+    """True when ``a`` is ``b`` with two neighbouring letters swapped."""
+    if len(a) != len(b) or a == b:
+        return False
+    diffs = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diffs) == 2 and diffs[1] == diffs[0] + 1 and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one insertion, deletion, substitution or swap."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1 or _swapped(a, b)
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+_SHORT_SQUASHED = {_squash(w): w for w in _SHORT_KEYWORDS}
+_LONG_SQUASHED = {_squash(w): w for w in _LONG_KEYWORDS}
+
+
+def fuzzy_keyword(token: str) -> str:
+    """Read a token as the key word it misspells, or return it unchanged.
+
+    >>> fuzzy_keyword("suicde"), fuzzy_keyword("wnat"), fuzzy_keyword("kiiill"), fuzzy_keyword("fill")
+    ('suicide', 'want', 'kill', 'fill')
+    """
+    if token in _NOT_TYPOS or len(token) < 3:
+        return token
+    squashed = _squash(token)
+    for table in (_SHORT_SQUASHED, _LONG_SQUASHED):
+        if squashed in table:
+            return table[squashed]
+    for word in _SHORT_KEYWORDS:
+        # On the raw token: squashed, "need" would be "ned", a swap of "end".
+        if _swapped(token, word):
+            return word
+    for key, word in _LONG_SQUASHED.items():
+        if len(key) >= 6 and _one_edit(squashed, key):
+            return word
+    return token
+
+
+# Gerunds people write without their final g ("thinkin about it").
+_GERUNDS = frozenset(
+    {
+        "thinking",
+        "killing",
+        "cutting",
+        "going",
+        "hurting",
+        "harming",
+        "dying",
+        "ending",
+        "wanting",
+        "planning",
+        "living",
+        "burning",
+        "starving",
+        "nothing",
+        "saving",
+        "taking",
+        "jumping",
+        "overdosing",
+        "something",
+    }
+)
+
+
+def _g_dropped(token: str) -> str:
+    """``_g_dropped("thinkin")`` is ``'thinking'``; other words are unchanged."""
+    return token + "g" if token.endswith("in") and token + "g" in _GERUNDS else token
+
+
+def _canonical_tokens(tokens: list[str]) -> list[str]:
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        # "k i l l", "d.i.e": three or more single letters in a row spell a word.
+        j = i
+        while j < len(tokens) and len(tokens[j]) == 1 and tokens[j].isalpha():
+            j += 1
+        if j - i >= 3:
+            out.append("".join(tokens[i:j]))
+            i = j
+            continue
+        token = tokens[i]
+        if any(c.isalpha() for c in token) and any(c in "0134579@$" for c in token):
+            token = token.translate(_LEET)
+        out.append(token)
+        i += 1
+    return [fuzzy_keyword(_g_dropped(t)) if t.isalpha() else t for t in out]
+
+
+def canonical_sentences(text: str) -> list[str]:
+    """Split into sentences and put each into the canonical form the rules read.
+
+    >>> canonical_sentences("How do I start?  I   WNAT to k.i.l.l my self!!")
+    ['how do i start', 'i want to kill myself']
+    >>> canonical_sentences("I don\u2019t see the point... of going on")
+    ['i dont see the point of going on']
+    """
+    text = unicodedata.normalize("NFKD", strip_invisible(text))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = _APOSTROPHES.sub("", text)
+    sentences = []
+    for part in _BOUNDARY.split(text):
+        tokens = _canonical_tokens(_TOKEN.findall(part))
+        sentence = " ".join(tokens)
+        for pattern, replacement in _PHRASES:
+            sentence = pattern.sub(replacement, sentence)
+        if sentence:
+            sentences.append(sentence)
+    return sentences
+
+
+# --------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------
+
+
+def _words(options: str) -> str:
+    """A regex group of ``|``-separated literal phrases: ``_words("a|b c")`` is ``'(?:a|b c)'``."""
+    # Duplicates would let a repeated group match the same words two ways,
+    # which makes backtracking exponential on long inputs.
+    return "(?:" + "|".join(dict.fromkeys(w.strip() for w in options.split("|"))) + ")"
+
+
+# Who is speaking: a first-person subject, or a sentence that starts with the
+# verb or an adverb ("Honestly? Want to die."), never "people who want to …".
+_LEAD = (
+    r"(?:^|\b"
+    + _words(
+        "i|im|ive|id|ill|and|but|so|also|then|just|honestly|tbh|lol|really|sometimes|now|because|cause|yet|part of me"
+    )
+    + " )"
+)
+# Words that may sit between the subject and the intent without changing who
+# it is about: auxiliaries, adverbs and hedges. No entry may be two others in
+# a row ("feel like i" is "feel like" + "i"), for the same reason as above,
+# and a run of them is bounded so that "i feel like i feel like …" stays fast.
+_GAP_WORD = (
+    "(?:"
+    + _words(
+        "am|was|is|have|had|do|did|been|being|really|just|so|still|honestly|seriously|genuinely|truly|actually|"
+        "literally|sometimes|often|always|constantly|kind of|sort of|almost|basically|pretty much|lately|again|now|"
+        "even|also|then|totally|finally|secretly|quietly|badly|desperately|simply|only|already|could|would|will|"
+        "might|may|should|must|think|feel like|guess i|know i|swear i|keep|kept|started|start|starting|am going to|"
+        "getting|get|got|feel|feeling|felt|very|more|more and more|all|all the time|every day|tonight|today|soon|"
+        "fully|probably|maybe|im|i|id|ive|ill|at night|a lot|wish i could|cant stop|cant help|never|ever|right now"
+    )
+    + " )"
+)
+_GAP = _GAP_WORD + "{0,6}"
+_SHORT_GAP = _GAP_WORD + "{0,3}"
+_INTENT = _words(
+    "want|wants|wanted|wanting|want to|wants to|wanted to|going to|planning|planning to|plan|plan to|planned to|"
+    "ready to|about to|trying to|tried to|try to|decided to|deciding to|intend to|intending to|thinking about|"
+    "thinking of|thought about|thought of|think about|considering|considered|contemplating|tempted to|urge to|"
+    "urges to|need to|deserve to|wish i could|hope to|prepared to|preparing to|getting ready to|fantasize about|"
+    "fantasizing about|dream about|dreaming about|close to|on the verge of|one step away from|scared i will|"
+    "should just|feel like|feeling like|felt like"
+)
+# What the intent is about. Each alternative is a regex of its own.
+_ACTION = (
+    "(?:"
+    + "|".join(
+        (
+            r"die\b(?! (?:of|from|during|laughing|eventually|someday|one day|alone|young|without))",
+            r"dying\b(?! to)",
+            r"(?:kill|killing|unalive|unaliving|off|offing|end|ending) myself",
+            r"(?:end|ending) (?:my life|my own life|it all|everything|things|it)(?! with| off| up| for (?:the day|today|now))",
+            r"(?:end|ending) (?:my suffering|my pain|the pain|the suffering) (?:for good|forever|permanently|once and for all)",
+            r"(?:take|taking) my (?:own )?life",
+            r"(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanging|shoot|shooting|stab|stabbing|drown|"
+            r"drowning|poison|poisoning|starve|starving|suffocate|suffocating|strangle|strangling) myself",
+            r"(?:overdose|overdosing|od|ods|kms)\b",
+            r"(?:commit|committing|attempt|attempting) suicide|suicide\b|selfharm",
+            r"out of (?:this|my) life\b|out of life\b|out$",
+            r"(?:jump|jumping) (?:off|from|in front)|jump$",
+            r"(?:step|stepping|walk|walking|throw myself|throwing myself|lie down|lay down) in front of",
+            r"(?:walk|walking|swim|swimming|wade|wading) (?:out )?into the (?:sea|ocean|river|lake|water)\b",
+            r"(?:crash|wreck) my (?:car|truck|bike|motorbike)\b(?! (?:at|into the garage))",
+            r"(?:disappear|vanish|be gone|go away|fade away|leave) (?:\w+ )?(?:forever|for good|permanently|"
+            r"and never come back|from (?:this|the) (?:world|earth|planet))",
+            r"leave this (?:world|earth|life)",
+            r"(?:not|never) (?:wake up|be alive|exist|be here anymore|be around anymore)",
+            r"(?:stop|cease|ceasing|stopping) (?:existing|to exist|living|being alive)(?! (?:in|as|like|on|for|with))",
+            r"stop breathing\b(?! (?:so|too|through|like|in|shallow))",
+            r"not (?:being|be) (?:here|around) anymore|not being alive|not existing\b|be dead",
+            r"(?:go to |fall )?(?:sleep|asleep) forever|(?:fall )?a?sleep and (?:never|not) wake up",
+        )
+    )
+    + ")"
+)
+# Trailing words that make "killing myself" or "cut myself" ordinary speech.
+_IDIOM_AFTER = (
+    r"(?! (?:over|trying|working|with work|at work|at the gym|laughing|to (?:get|finish|make|meet|please|keep|impress)|"
+    r"for (?:this|that|work|my job|a job|nothing|a coffee)|some slack|slack|a break|off|out|short|free|loose|"
+    r"while|on (?:a|the|some) |shaving|cooking|chopping|slicing|by accident|accidentally|in the kitchen|"
+    r"in the foot|up|down|in work|in my work|in tasks|with (?:work|words|thoughts|negative|criticism|self|comparison|"
+    r"expectations|guilt|shame|worry|food|sugar|junk)))"
+)
+_PLACES = (
+    "bridge|bridges|building|buildings|cliff|cliffs|roof|roofs|rooftop|rooftops|tower|towers|balcony|balconies|"
+    "car park|parking garage|overpass|ledge|window"
+)
+_TRAFFIC = "train|trains|bus|truck|car|lorry|subway|tracks|train tracks|traffic"
+_PILLS = _words(
+    "pills|pill|meds|medication|medications|medicine|tablets|sleeping pills|painkillers|antidepressants|insulin|"
+    "pain meds|paracetamol|tylenol|opioids"
+)
+_BODY = _words("arm|arms|wrist|wrists|thigh|thighs|leg|legs|skin|stomach|body|hips|ankles")
+_FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my|myself|mine)\b")
+_OTHERS = re.compile(
+    r"\b"
+    + _words(
+        "people|person|persons|someone|somebody|anyone|anybody|they|them|their|theyre|he|she|him|her|his|hes|shes|"
+        "friend|friends|client|clients|patient|patients|student|students|teen|teens|teenager|teenagers|son|daughter|"
+        "child|children|kids|partner|husband|wife|brother|sister|mom|mum|dad|mother|father|research|study|studies|"
+        "article|articles|book|author|neff|paper|writer|youth|veterans|individuals|survivors|who"
+    )
+    + r"\b"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named pattern.
+
+    ``about_others_ok`` rules stand even in third-person sentences; a match
+    whose own words also match ``unless`` does not count.
+    """
+
+    name: str
+    pattern: re.Pattern[str]
+    about_others_ok: bool = False
+    unless: re.Pattern[str] | None = None
+
+    def matches(self, sentence: str) -> bool:
+        return any(self.unless is None or not self.unless.search(m.group(0)) for m in self.pattern.finditer(sentence))
+
+
+# Rules that look for two things in one message keep them within 200
+# characters of each other (".{0,200}?"): an unbounded ".*" makes long
+# messages slow, and far-apart words are rarely one thought.
+def _rule(name: str, *patterns: str, about_others_ok: bool = False, unless: str | None = None) -> Rule:
+    return Rule(name, re.compile("|".join(patterns)), about_others_ok, re.compile(unless) if unless else None)
+
+
+RULES: tuple[Rule, ...] = (
+    # --- Intent, plan or wish, spoken by the person ---------------------------
+    _rule(
+        "intent",
+        _LEAD + _GAP + _INTENT + " (?:to )?" + _SHORT_GAP + _ACTION,
+        # "I feel like I'm going to die" is how panic and fear speak, not intent.
+        unless=r"\b(?:feel like|feels like|felt like|afraid|scared|worried|terrified|convinced|think|thought|fear) "
+        r"(?:im |i |i was )?going to die\b",
+    ),
+    # Modals only count with harm: "I might hurt myself", not "I could die of embarrassment".
+    _rule(
+        "might_harm",
+        r"\b(?:i|im|ill|id)\s" + _GAP + r"(?:might|could|will|would|may|ill|id) (?:end up |actually |just )?"
+        r"(?:(?:hurt|harm|cut|burn|hang|shoot|stab|drown|poison|do something to) myself|overdose|od|"
+        r"end it(?: all)?$|end my life|end everything)\b",
+        r"\b(?:might|could|would|will|ill|id) do (?:something )?to myself\b|\bdo something to myself\b",
+    ),
+    # These phrases are hardly ever ordinary speech, whoever the subject seems to be.
+    _rule("kill_myself", r"\b(?:kill|killing|killed|unalive|unaliving|off|offing|end|ending) myself\b" + _IDIOM_AFTER),
+    _rule("end_my_life", r"\b(?:end|ending|ended|take|taking) my (?:own )?life\b|\bend it all\b|\bending it all\b"),
+    _rule("kms", r"\b(?:going to|want to|about to|should|might|could|gonna|ill|just) kms\b|^kms$"),
+    # A message that is nothing but the word, or a call for help with it.
+    _rule(
+        "bare_word",
+        r"^(?:(?:help|please|im|so|very|feeling|feel|still|really|always|again) )*"
+        r"(?:suicidal|selfharming|kms|kill myself|want to die)"
+        r"(?: (?:help|please|now|tonight|again|today|anymore|right now|lately|rn))*$",
+        r"^(?:help |please )+(?:suicide|selfharm|overdose)(?: help| please)*$",
+    ),
+    # Suicidal thoughts in the first person, not questions about suicide.
+    _rule(
+        "suicidal_first_person",
+        r"\b(?:i|im|ive|id|ill|me)\s(?:"
+        + _words(
+            "am|was|have|had|been|being|keep|kept|feel|feeling|felt|get|getting|got|having|so|very|really|just|"
+            "still|always|often|sometimes|constantly|pretty|quite|kind of|extremely|actively|passively|seriously|"
+            "thinking about|thinking of|thought about|thought of|think about|considering|considered|contemplating|"
+            "planning|plan|attempted|attempt|tried|struggling with|struggle with|dealing with|battling|fighting|"
+            "obsessing over|dreaming about|commit|committing|going to|want to|a bit|lately|again|now|every day|"
+            "become|becoming|feel so|im|ive|more|fairly|increasingly|at night|a lot|recurring|intrusive|dark|"
+            "constant|daily|these|some|serious|strong"
+        )
+        + r"\s)*(?:suicidal|suicide|suicidality)\b",
+        r"\bmy suicid\w* (?:thoughts|feelings|urges|ideation|plan|plans|note|thinking)",
+        r"\b(?:planning|plan|planned|preparing|prepare|plotting|scheduling|picked a date for) (?:out )?my "
+        r"(?:own )?(?:suicide|death|exit)\b",
+        r"\bsuicid\w* (?:thoughts|feelings|urges|ideation) (?:are|is|have been|keep|are getting)",
+        r"\b(?:write|writing|wrote|written|drafted|drafting|left|leave|leaving) (?:a |my |some )?"
+        r"(?:suicide|goodbye|farewell) (?:note|notes|letter|letters)",
+    ),
+    # Thoughts that will not leave: "suicide is all I think about".
+    _rule(
+        "preoccupied",
+        r"\b(?:suicide|killing myself|ending it|ending it all|ending my life|dying|being dead|my death) "
+        r"is all i (?:can |ever )?(?:think|thinking) about",
+        r"\b(?:cant stop|keep|kept|always) (?:thinking|obsessing|fantasizing|dreaming) (?:about|of|over) "
+        r"(?:suicide|dying|killing myself|ending it|ending my life|being dead|my death|not being here)\b",
+        r"\b(?:picturing|imagining|fantasizing about|fantasising about|dreaming about|visualizing|visualising) "
+        r"my (?:own )?funeral\b",
+    ),
+    # Danger now, in the person's own words.
+    _rule(
+        "unsafe_now",
+        r"\b(?:im|i am|i dont feel|i do not feel|dont feel) (?:not )?safe (?:tonight|right now|with myself|"
+        r"around myself|alone tonight|today|rn)\b",
+        r"\bdont trust myself (?:tonight|right now|alone|to stay safe|not to)\b",
+        r"\b(?:im|i am) (?:\w+ )?ending (?:it|things|everything|my life|it all)\b(?! (?:with|off|up|here|now|early|for|on|at))",
+        r"\b(?:wont|dont think ill|not going to|dont know if ill|might not) make it (?:through the night|"
+        r"through tonight|to (?:the )?morning|through the weekend|through today|to tomorrow$)",
+    ),
+    # A voice or thought ordering harm.
+    _rule(
+        "commanded",
+        r"\b(?:mind|voice|voices|head|brain|thoughts|something) (?:\w+ ){0,2}?(?:telling|tells|told|saying|says) me "
+        r"to (?:jump|die|kill myself|end it|hurt myself|cut myself|stop breathing|walk into traffic)\b"
+        r"(?! (?:higher|in|on|into|at|rope|start|ahead|through))",
+    ),
+    # --- Self-harm, now or as a habit ------------------------------------------
+    _rule(
+        "self_harm",
+        r"\b(?:cut|cutting|burned|burnt|burn|burning) myself\b" + _IDIOM_AFTER + r"(?<!accidentally cut myself)",
+        r"\b(?:im|been|keep|kept|started|start|starting|still|again|cant stop|relapsed and) (?:\w+ ){0,3}?"
+        r"(?:hurting|harming|cutting|burning|starving|hitting|punching|scratching|bruising) myself\b" + _IDIOM_AFTER,
+        r"\b(?:hurt|hurting|harm|harming|hit|hitting|punch|punching|scratch|scratching|starve|starving) myself "
+        r"(?:\w+ ){0,2}(?:on purpose|deliberately|intentionally|to (?:feel|cope|punish|calm|numb)|"
+        r"again\b(?! (?:at|in|on|while|playing|running|lifting|doing|during|with)))",
+        r"\b(?:hurt|hurting|harm|harming|cut|cutting|burn|burning) myself with (?:a |the |my )?"
+        r"(?:razor|razors|blade|blades|knife|knives|lighter|scissors|glass|belt|cigarette|compass)",
+        r"\b(?:cutting|burning|scratching|carving|hitting|punching|bruising|slicing) (?:into )?my "
+        + _BODY
+        + r"\b"
+        + _IDIOM_AFTER,
+        r"\b(?:cut|burn|burned|burnt|scratch|carve|carved|hit|punch|slice|sliced) (?:into )?my "
+        + _BODY
+        + r" (?:\w+ ){0,2}(?:again|on purpose|deliberately|to (?:feel|cope|punish|calm|numb))",
+        r"\b(?:slit|slitting|slash|slashing|slashed|slice|slicing) (?:open )?my (?:wrist|wrists|throat|arm|arms)\b",
+        r"\b(?:until|till|til|untill) (?:i|it|they) (?:bruise|bruises|bleed|bleeds|scar|scars)\b",
+        r"\b(?:skip|skipping|skipped|not eating|refuse to eat|refusing to eat|stopped eating) (?:\w+ ){0,3}?"
+        r"(?:on purpose |deliberately )?to (?:punish|hurt) myself\b",
+    ),
+    _rule(
+        "self_harm_first_person",
+        r"\b(?:i|im|ive|id|ill)\s" + _GAP + r"(?:selfharm|selfharming|selfharmed)\b",
+        r"\bmy selfharm(?:ing)? (?:is|has|keeps|got|urges|relapse|getting)",
+        r"\b(?:relapsed|relapsing|relapse) (?:\w+ )?selfharm|\burges? to selfharm",
+    ),
+    # --- Passive wishes and hopelessness about living itself ------------------
+    _rule(
+        "passive_wish",
+        r"\bwish (?:that )?i (?:was|were|could be|was just|were just) dead",
+        r"\bwish (?:that )?(?:i|id|i had) never (?:been born|existed|woke up|wake up)",
+        r"\bwish (?:that )?i (?:didnt|wouldnt|could|could just|would) (?:just )?"
+        r"(?:exist|wake up|not exist|stop existing|die|disappear forever|sleep forever|not wake up|never wake up)",
+        r"\bhope (?:that )?i (?:dont|never|wont) wake up|\bhope (?:that )?i (?:just )?die",
+        r"\bhope (?:that )?i (?:get hit by|crash|dont survive)",
+        r"\b(?:dont|never) want to wake up|\b(?:fall )?a?sleep and (?:never|not) wake up",
+        r"\brather be dead\b(?! than)|\bbetter (?:off )?dead\b",
+        r"\b(?:wish|hope|pray) (?:that )?(?:a|the|some) (?:car|bus|truck|train|lorry|plane|meteor|asteroid|bullet|"
+        r"stray bullet|drunk driver) (?:would |will |could )?(?:hit|hits|kill|kills|run me over|runs me over|crash)",
+        r"\b(?:dont|do not|dont even) deserve to (?:live$|be alive|exist|be here anymore|breathe)",
+    ),
+    _rule(
+        "no_point",
+        r"\b(?:no|dont see the|dont see any|cant see the|cant see any|whats the|theres no|is there any|"
+        r"lost the|lost all|without any|dont have any|dont have a|have no) "
+        r"(?:point|reason|will) (?:to|in|of|for) "
+        r"(?:living|life|going on|carrying on|being alive|staying alive|being here|existing|keep going|"
+        r"keeping going|continuing|anything anymore|it all|waking up|trying anymore|live|go on|me to live|"
+        r"keep living|stay alive|be alive|exist|carry on|continue living|"
+        r"me being here|me being alive|my life|my existence)\b",
+        r"\bwhy (?:should|would|do|must) i (?:even |still )?(?:keep|bother|go on|stay|carry on)"
+        r"(?: living| going on| alive| existing| being alive| staying alive)?$",
+        r"\b(?:theres no|there is no|cant see a|dont see a|dont see any|see no) way out$|\bmy life is over$",
+        r"\bnothing (?:left )?to live for|\bno will to live|\bnot worth living",
+        r"\b(?:life|living|my life|existence|being alive|staying alive)\s(?:really |just )?"
+        r"(?:isnt|aint|no longer|doesnt feel|never feels|is no longer) (?:really |even )?worth (?:living|it|going on)",
+    ),
+    _rule(
+        "cant_go_on",
+        r"\bcant (?:go on|keep going|carry on|keep living|continue living|live like this|do life)"
+        r"(?: anymore| any longer| much longer)?(?: like this)?$",
+        r"\bcant (?:do this|take it|take this|handle it|handle this|handle life|bear it|bear this|stand it|"
+        r"keep doing this|be here) (?:anymore|any longer)$",
+        r"\b(?:dont|no longer) want to (?:live|be alive|exist|be here|go on|keep going|keep living|carry on|continue)"
+        r"(?: anymore| any longer| no more)?$",
+        r"\b(?:dont|no longer) want to (?:live|be here|go on|keep going|keep living|carry on|continue) "
+        r"(?:anymore|any longer|no more|on this earth|in this world)",
+        r"\b(?:dont|no longer) want to (?:be alive|exist)\b",
+        # "tired of living up to expectations", "living with pain", "living in this city" are not about life.
+        r"\b(?:tired|sick|exhausted|weary) of (?:living|being alive|existing|waking up|fighting to stay alive)\b"
+        r"(?! (?:up|with|in|on|like|for|paycheck|under|through|out|off|at|near|alone|here|there))",
+        r"\b(?:tired|sick|exhausted|weary) of (?:life|my life)(?: anymore)?$",
+        r"\bdone with (?:life|living|existing|being alive|it all|this world)\b",
+        r"\b(?:want|need|wish|hope) (?:for )?(?:it all|everything|all of this|all this|all of it|my life|life) "
+        r"(?:all )?to (?:end|stop|be over)\b",
+        r"\b(?:want|need|wish) (?:for )?the pain to (?:end|stop) (?:forever|for good|permanently)",
+    ),
+    # Being a burden, or others being better off.
+    _rule(
+        "burden",
+        r"\bbetter (?:\w+ ){0,2}?without me\b|\bbetter off (?:\w+ ){0,6}?(?:after|when|once) im gone\b",
+        r"\b(?:better|happier|easier|lighter|relieved|fine) (?:off )?(?:without me\b|with me gone|when im (?:gone|dead)"
+        r"|if im (?:gone|dead|not here|not around)"
+        r"|if i (?:was|were|am) (?:dead|gone|not here|not around|never born|no longer here|no longer alive)"
+        r"|if i (?:just )?(?:died|disappeared|killed myself|never existed|had never been born|wasnt here|wasnt around|"
+        r"werent here|werent around|didnt exist|wasnt here anymore|werent here anymore))",
+        r"\bif i (?:was|were) dead\b",
+        r"\b(?:favou?r|relief|blessing|kindness) (?:\w+ ){0,3}?(?:by|if i) (?:just )?(?:dying|died|killing myself|"
+        r"ending it|ending my life|being dead|disappearing forever|not being here|not existing)\b",
+        r"\b(?:nobody|anyone|anybody) (?:cares|would care|will care|gives a) (?:\w+ )?(?:if|whether) i "
+        r"(?:live or die|die|live|lived or died)\b",
+        r"\b(?:nobody|anyone|anybody) (?:would|will|is going to|going to)? ?(?:even |really )?"
+        r"(?:miss me|(?:notice|care|mind) (?:if|when) (?:i (?:die|died|was gone|were gone|disappear|disappeared|"
+        r"vanished|left forever|killed|was dead|wasnt here|werent here|wasnt around|didnt exist)|im (?:gone|dead)))",
+        r"\bif i (?:died|was gone|were gone|disappeared|killed myself|wasnt here|werent here)\b.{0,200}?"
+        r"\b(?:nobody|anyone|anybody)\b.{0,200}?\b(?:care|notice|miss)",
+        r"\b(?:burden|waste of space) (?:to|on|for) (?:everyone|everybody|the world|all of them|everyone around me)",
+    ),
+    # Death as relief, comfort or the only way out.
+    _rule(
+        "death_relief",
+        r"\b(?:death|dying|suicide|ending it|ending it all|ending my life|killing myself|being dead|not existing|"
+        r"not being alive) (?:is|would be|seems|feels|feels like|looks like|sounds|sounds like) (?:\w+ ){0,2}?"
+        r"(?:the only way out|the only option|the only answer|the only solution|my only option|my only way out|"
+        r"the answer|a relief|easier|better|peaceful|like a relief|appealing|freedom|an escape)\b",
+        r"\b(?:thought|idea|thinking) of (?:not existing|dying|being dead|killing myself|ending it|ending my life|"
+        r"not being here|not waking up) (?:\w+ ){0,4}?(?:calms|comforts|soothes|relief|peace|only thing|helps me)",
+    ),
+    # Grief that wants to follow: "I want to join my husband" (the death may be told in a later sentence).
+    _rule(
+        "join_the_dead",
+        r"\b(?:want to|going to|ready to|wish i could|need to) join (?:my |him|her|them)(?:\w+ )?"
+        r"(?:\w+ ){0,8}?(?:died|passed|passed away|is dead|are dead|in heaven|on the other side|killed himself|"
+        r"killed herself|took his life|took her life)",
+        r"\bjoin (?:him|her|them|my \w+) (?:in heaven|on the other side|in death)",
+    ),
+    # --- Plans without a method named, and goodbyes ------------------------------
+    _rule(
+        "plan_unnamed",
+        r"\b(?:know|decided|figured out|picked|chosen|worked out|planned) (?:exactly )?(?:where|how|when) "
+        r"(?:im going to|ill|to|i will|id|going to) (?:do it|end it|go through with it)\b",
+        r"\b(?:going to|ill|will|ready to) (?:finally )?go through with it\b",
+        r"\b(?:planning|planned|figured out|figuring out|worked out|working out|researching|researched) "
+        r"(?:how|when|where) (?:to|ill|im going to|i will|id) do it\b",
+        r"\b(?:going to|ill|will|ready to|about to) (?:finally )?do it\b.{0,200}?"
+        r"\b(?:made up my mind|no turning back|no going back|decided|its decided|its time|final decision)\b",
+        r"\b(?:made up my mind|no turning back|no going back|its decided|final decision)\b.{0,200}?"
+        r"\b(?:going to|ill|will|ready to|about to) (?:finally )?do it\b",
+        r"\b(?:plan|rope|gun|pills|noose|note|bridge)\b.{0,200}?\b(?:going to|ill|will|ready to|about to) "
+        r"(?:finally )?do it\b(?! (?:again|better|right|properly|myself|differently))",
+        r"\b(?:decided|made up my mind|no turning back|im ready)\b.{0,200}?\b(?:tonight|today|tomorrow) is the (?:night|day)\b",
+    ),
+    _rule(
+        "goodbye",
+        r"\b(?:giving|gave|give|given) away (?:all )?(?:of )?my (?:stuff|things|belongings|possessions|cat|dog|pets|pet|"
+        r"savings|everything)\b",
+        r"\b(?:this is|heres) (?:my )?(?:final |last )?goodbye$|\bgoodbye (?:forever|cruel world)\b",
+        r"\b(?:my|a) (?:final|last) goodbye\b|\bgoodbye (?:everyone|everybody|all|world|all of you)$",
+        r"\b(?:saying|said|say) (?:my )?(?:final |last )?goodbyes? (?:\w+ ){0,3}?"
+        r"(?:for the last time|forever|for good|before i (?:go|die|end|leave))",
+        r"\b(?:written|wrote|made|finished|sorted|updated|signed) (?:out )?my will\b.{0,200}?\bgoodbyes?\b",
+        r"\bgoodbyes?\b.{0,200}?\b(?:written|wrote|made|finished|sorted|updated|signed) (?:out )?my will\b",
+        r"\b(?:my )?affairs in order\b.{0,200}?\bgoodbyes?\b|\bgoodbyes?\b.{0,200}?\baffairs in order\b",
+        r"\b(?:last|final) (?:message|post|text|words)(?:$| (?:to|for) (?:everyone|you all|anyone|the world))",
+        r"\b(?:letter|note|letters|notes|message|messages) (?:\w+ ){0,6}?(?:after|when|once) (?:im gone|i die|im dead)",
+        r"\b(?:letter|note|letters|notes) (?:\w+ ){0,3}?for (?:them|my family|my kids|my parents|everyone) to find\b",
+        r"\bmy last (?:night|day|week) (?:alive|on earth|on this earth|in this world)",
+        r"\b(?:wont|not going to|im not going to) be (?:alive|around|here) (?:much longer|for much longer|for long|"
+        r"by morning|by tomorrow|this time tomorrow|anymore)",
+        r"\b(?:wont|will not|not going to) be (?:here|around|alive) to (?:look after|take care of|care for|"
+        r"see \w+ grow up|raise)\b",
+        r"\bwont be alive\b",
+    ),
+    # --- Methods and means: answered for nobody, whoever they are asked about --
+    _rule(
+        "means_height",
+        r"\b(?:highest|tallest|high enough|tall enough) (?:\w+ ){0,2}?" + _words(_PLACES) + r"\b",
+        r"\b" + _words(_PLACES) + r" (?:\w+ ){0,4}?(?:highest|tallest|high enough|tall enough|to jump from)\b",
+        r"\bhow (?:high|far|tall) (?:\w+ ){0,8}?(?:to die|to kill|fatal|lethal|to not survive|be fatal|be lethal)\b",
+        r"\b(?:jump|jumping|throw myself|throwing myself) (?:off|from|in front of|under|onto) (?:a |the |this |that |my )?"
+        + _words(_PLACES + "|" + _TRAFFIC)
+        + r"\b",
+        r"\b(?:step|stepping|walk|walking|lie down|lay down) (?:out )?(?:in front of|onto) (?:a |the )?"
+        r"(?:train|bus|truck|car|lorry|traffic|tracks|train tracks)\b",
+        r"\b(?:almost|nearly) (?:jumped|jump)\b(?! (?:out|up|at|for|in|into|on|with|when|because))",
+        r"\b(?:courage|nerve|brave enough) to (?:jump|do it|end it|go through with it|let go|step off)\b",
+        r"\b(?:on|at) (?:the |a )?(?:bridge|ledge|roof|rooftop|cliff|cliff edge|tracks|train tracks)\b.{0,200}?"
+        r"\b(?:courage|nerve|brave enough)\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "means_pills",
+        r"\b(?:lethal|fatal|deadly) (?:dose|amount|quantity|overdose|number)",
+        r"\bhow (?:many|much) (?:\w+ ){0,5}?(?:to|would|will|does it take to|do i need to|before|until|is enough to) "
+        r"(?:\w+ ){0,2}?(?:die|kill (?:myself|me|you|a person|someone)|overdose|od|be lethal|be fatal|not wake up|"
+        r"never wake up|stop my heart)\b",
+        r"\bhow (?:many|much) (?:\w+ ){0,5}?(?:is|are|would be|will be) (?:a )?(?:fatal|lethal|deadly|an overdose)\b",
+        r"\b(?:lined up|laid out|counted out|lining up|counting out|crushed up|crushing up) (?:all )?(?:of )?"
+        r"(?:my |the )?" + _PILLS + r"\b",
+        r"\b" + _PILLS + r" (?:\w+ ){0,3}?(?:laid out|lined up|counted out|in front of me|ready to go|ready)\b",
+        r"\b(?:holding|clutching|staring at) (?:a |the |my )?(?:bottle of |handful of |pack of |box of )?"
+        + _PILLS
+        + r"\b",
+        r"\b(?:took|taken|take|taking) an overdose\b",
+        r"\b(?:i|ive|just) (?:just )?overdosed(?: on (?:my |the |some )?" + _PILLS + r")?"
+        r"(?:$| (?:an hour ago|just now|tonight|earlier|last night|again))",
+        r"\b(?:almost|nearly) (?:killed myself|ended it|ended my life|overdosed|took my life|hung myself)\b",
+        r"\b(?:saving|saved|stockpiling|stockpiled|stockpile|hoarding|hoarded|hoard|stashing|stashed|"
+        r"squirreling|squirrelling) (?:up |away )?(?:all )?(?:of )?(?:my |some |the |enough |a lot of |up my )?"
+        + _PILLS
+        + r"\b",
+        r"\b(?:enough|plenty of|a stash of) (?:\w+ )?" + _PILLS + r" (?:\w+ )?(?:saved|stashed|hidden|to do it|"
+        r"to (?:die|end it|overdose|kill myself))\b",
+        r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|all of|every|a handful of|a bunch of|"
+        r"the whole|a whole|the entire) (?:of )?(?:my |the |these )?(?:bottle of |pack of |box of )?"
+        + _PILLS
+        + r" (?:at once|together|in one go)",
+        r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:a handful of|a bunch of|the whole|a whole|"
+        r"the entire) (?:bottle|pack|packet|box)",
+        r"\b(?:take|taking|swallow|swallowing) (?:[1-9][0-9]+|a hundred|fifty|forty|thirty|twenty|a whole bottle of) "
+        r"(?:\w+ )?" + _PILLS + r"\b",
+        r"\b(?:took|swallowed|have taken|just took) (?:a bunch of|a handful of|too many|loads of|lots of|a lot of|"
+        r"all of my|all my|the whole bottle of|the rest of my|[1-9][0-9]+) (?:\w+ )?" + _PILLS + r"\b",
+        r"\b(?:vodka|alcohol|wine|whiskey|whisky|booze|drink|liquor) (?:\w+ ){0,3}?(?:and|with) (?:my |the |some |all )?"
+        + _PILLS
+        + r"\b",
+        r"\b(?:swallow|take|taking|swallowing|drink|drinking|down) (?:everything|all the \w+|whatever) in "
+        r"(?:the|my) (?:medicine cabinet|cabinet|bathroom cabinet|first aid kit)",
+        r"\b(?:drink|drinking|swallow|swallowing) (?:some |the )?(?:bleach|antifreeze|rat poison|weed killer)\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "means_other",
+        r"\bnoose\b|\btie (?:a|the) rope\b|\b(?:rope|belt) (?:to|for) hang",
+        r"\b(?:use|using|used|turn|turning|point|pointing) (?:it|the gun|a gun|the knife|a knife|the pills) on myself\b",
+        r"\b(?:razor|blade|knife|gun|pistol) (?:\w+ ){0,2}(?:against|to|on|across|into) my "
+        r"(?:wrist|wrists|arm|arms|throat|neck|head|thigh|thighs|skin|temple|chest)\b",
+        r"\b(?:buy|buying|bought|get|getting|got) (?:a )?(?:gun|rope|firearm|pistol|shotgun) "
+        r"(?:to|so i can|and) (?:end|kill|die|shoot|finish)",
+        r"\b(?:gun|pistol) (?:to|in) my (?:head|mouth)",
+        r"\b(?:gun|pistol|rifle)\b.{0,200}?\b(?:cant stop|keep|kept) (?:looking at|thinking about|holding|touching) it\b",
+        r"\bmake it look like an accident\b",
+        r"\bhow (?:deep|hard|long) (?:\w+ ){0,4}?(?:cut|slit|slash)\b",
+        r"\b(?:is it|would it be|does it|is it very) (?:painful|hurt) to (?:drown|hang|bleed out|overdose|jump|"
+        r"suffocate|burn to death|be hit by)\b",
+        r"\bdoes it hurt to (?:die|drown|hang|bleed out|overdose|jump|suffocate)\b",
+        r"\bhow long (?:does it take|would it take|until|before|to) (?:\w+ ){0,4}?"
+        r"(?:bleed out|die|suffocate|drown|lose consciousness)\b|\bbleed out\b",
+        r"\b(?:carbon monoxide|car exhaust|exhaust fumes|helium|charcoal burning)\b.{0,200}?"
+        r"\b(?:die|dying|kill|painless|hurt|fatal|lethal|how long)\b",
+        r"\b(?:painless|painlessly|quick|quickest|fastest|easiest|surest|least painful|best|most peaceful|peaceful|"
+        r"simplest|cleanest) (?:way|ways|method|methods|means) (?:to|of) (?:die|dying|end it|end my life|kill myself|"
+        r"killing myself|commit suicide|committing suicide|suicide|not wake up|overdose|od|unalive myself|"
+        r"kill (?:yourself|oneself|themselves)|end (?:your|ones|a) life)\b",
+        r"\bhow to (?:kill myself|end my life|commit suicide|overdose|od|hang myself|kms|unalive myself)\b",
+        r"\bhow to die(?: painlessly| quickly| fast| peacefully| without pain| in my sleep| tonight| today)?$",
+        r"\bhow (?:do|can|could|would|should|might) (?:i|you|one|someone|a person|people) (?:\w+ )?"
+        r"(?:die|kill (?:myself|yourself|themselves|oneself)|end (?:my|your|their|ones) (?:own )?life|"
+        r"commit suicide|overdose|od|hang (?:myself|yourself))"
+        r"(?:$| painlessly| quickly| peacefully| without pain| fast| easily| tonight)",
+        about_others_ok=True,
+    ),
+    _rule(
+        "means_vehicle",
+        r"\b(?:drive|driving|drove|crash|crashing|steer|steering) (?:my car |the car |my truck |it )?"
+        r"(?:into|off) (?:a |the )?(?:tree|wall|river|cliff|bridge|lake|oncoming traffic|truck|pole|barrier|overpass)\b",
+    ),
+)
+
+# Mentions of the topic, for appending resources to an ordinary answer.
+_TOPIC = re.compile(
+    r"suicid|selfharm|self injur|self mutilat|kill (?:myself|yourself|himself|herself|themselves|themself|oneself)|"
+    r"killing (?:myself|yourself|himself|herself|themselves|oneself)|end (?:my|his|her|their|your|ones) (?:own )?li|"
+    r"took (?:his|her|their|my) (?:own )?li|take (?:his|her|their|my|your) (?:own )?li|overdos|wants? to die|"
+    r"crisis (?:line|hotline|text)|\b988\b|cutting (?:themselves|herself|himself|myself|yourself)|unalive"
+)
+
+
+def _about_others(sentence: str) -> bool:
+    """No "I/me/my" but "people/they/my friend…": the sentence is about someone else."""
+    return not _FIRST_PERSON.search(sentence) and bool(_OTHERS.search(sentence))
+
+
+def _match_rules(sentence: str) -> tuple[Rule | None, Rule | None]:
+    """The first rule that makes the sentence a crisis, and the first that only would.
+
+    A rule that matches a sentence plainly about someone else ("why do people
+    feel life is not worth living?") makes it a mention of the topic instead.
+    """
+    about_others = _about_others(sentence)
+    mention = None
+    for rule in RULES:
+        if rule.matches(sentence):
+            if rule.about_others_ok or not about_others:
+                return rule, mention
+            mention = mention or rule
+    return None, mention
+
+
+# --------------------------------------------------------------------------
+# Optional: similarity to known crisis expressions
+# --------------------------------------------------------------------------
+
+# Written for this module, not copied from eval/crisis.jsonl: no reference
+# has a cosine similarity above 0.85 with any line of it (tests check this).
+CRISIS_REFERENCES: tuple[str, ...] = (
+    "Tonight I will take my own life.",
+    "I want my life to be over.",
+    "I have decided that I am going to die soon.",
+    "I don't want to be alive anymore.",
+    "Thoughts of suicide fill my days.",
+    "I have a plan to end it tonight.",
+    "Razor blades are the only thing that helps me feel calm.",
+    "I hurt my body on purpose when the feelings get too much.",
+    "My children would do fine if I died.",
+    "People would be relieved if I was gone.",
+    "I have nothing left and no reason to stay.",
+    "I'm ready to end everything.",
+    "I've said my goodbyes and I'm at peace with leaving.",
+    "I bought something to end my life with.",
+    "I can't see any way out except dying.",
+    "Tonight is my last night.",
+    "I'm thinking of taking all of my medication at once.",
+    "Everything would be easier if I just stopped existing.",
+    "Suicide is starting to look like my only choice.",
+    "I want to die so the pain stops.",
+    "I am standing on the edge of the roof.",
+    "I keep imagining my own funeral and feeling relieved.",
+    "I don't think I can stay alive much longer.",
+    "I'm counting the pills in my hand.",
+    "I have the knife ready.",
+    "Every night I pray my heart stops in my sleep.",
+    "Living hurts too much and I want it to stop forever.",
+    "I've been researching methods to die.",
+    "I'm a burden and they'd be better off if I vanished.",
+    "There is no future for me, I'm done with this world.",
+    "I've been punishing my body until it bleeds.",
+    "I'm going to drive off the road on purpose.",
+    "Nobody would even come to my funeral.",
+    "I want to go be with my mom who passed, I can't stay here.",
+    "Dying is all I think about lately.",
+)
+# Sentences close to crisis words that are not crises; a crisis must be
+# nearer to the crisis references than to these by a margin.
+SAFE_REFERENCES: tuple[str, ...] = (
+    "My back pain is killing me today.",
+    "I'm dying to find out what happens.",
+    "Which studies cover compassion-focused therapy for suicide prevention?",
+    "Can kindness toward myself help when I fail an exam?",
+    "Our old dog was put to sleep last week and the house feels empty.",
+    "How do I kill a process in Linux?",
+    "I'm exhausted from work and need a break.",
+    "How can I be kinder to myself after a mistake?",
+    "I feel sad and lonely lately.",
+    "What should a teacher do if a student discloses self-injury?",
+    "That comedy show killed me.",
+    "My inner voice is so harsh and mean.",
+    "I'm grieving the death of my grandfather.",
+    "Since the heart scare I worry constantly about death.",
+    "My project is dead and I feel like a failure.",
+    "What is the link between shame and suicidal thoughts in studies?",
+)
+# Chosen on eval/crisis.jsonl, where no ordinary question scores above 0.59.
+# On batches of crisis expressions written afterwards and not yet seen by the
+# rules, it lifted recall by 0.10 to 0.15 (0.60 to 0.70 on the last batch)
+# without a single added false alarm.
+SIMILARITY_THRESHOLD = 0.60
+SIMILARITY_MARGIN = 0.05
+
+
+@dataclass(frozen=True)
+class _ReferenceVectors:
+    embedder: DocumentEmbedder
+    crisis: list[list[float]]
+    safe: list[list[float]]
+
+
+_cache: list[_ReferenceVectors] = []
+
+
+def _references(embedder: DocumentEmbedder) -> _ReferenceVectors:
+    # The same embedder is passed with every question: embed the references
+    # once per embedder, not once per question.
+    if not _cache or _cache[0].embedder is not embedder:
+        refs = _ReferenceVectors(
+            embedder,
+            embedder.embed_documents(list(CRISIS_REFERENCES)),
+            embedder.embed_documents(list(SAFE_REFERENCES)),
+        )
+        _cache[:] = [refs]
+    return _cache[0]
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return sum(x * y for x, y in zip(a, b, strict=True))
+
+
+def similarity_scores(sentences: list[str], embedder: DocumentEmbedder) -> list[tuple[float, float]]:
+    """For each sentence, its best cosine similarity to the crisis and to the safe references."""
+    refs = _references(embedder)
+    return [
+        (max(_dot(v, r) for r in refs.crisis), max(_dot(v, r) for r in refs.safe))
+        for v in embedder.embed_documents(sentences)
+    ]
+
+
+def _similar_sentence(sentences: list[str], embedder: DocumentEmbedder) -> tuple[str, float] | None:
+    # Similarity cannot tell "I" from "people", so questions about others are left to the rules.
+    sentences = [s for s in sentences if not _about_others(s)]
+    if not sentences:
+        return None
+    for sentence, (crisis, safe) in zip(sentences, similarity_scores(sentences, embedder), strict=True):
+        if crisis >= SIMILARITY_THRESHOLD and crisis - safe >= SIMILARITY_MARGIN:
+            return sentence, crisis
+    return None
+
+
+# --------------------------------------------------------------------------
+# The check
+# --------------------------------------------------------------------------
+
+
+def check_crisis(text: str, embedder: DocumentEmbedder | None = None) -> CrisisCheck:
+    """Decide whether a question expresses a crisis, or only mentions the topic.
+
+    >>> check_crisis("everyone would be better off without me").reason
+    'burden'
+    >>> check_crisis("this traffic is killing me").is_crisis
+    False
+    >>> check_crisis("What does Neff say about suicide?").mentions_topic
+    True
+    """
+    sentences = canonical_sentences(text or "")
+    # The whole text as one line too, for a thought broken by a stray full stop.
+    candidates = sentences + ([" ".join(sentences)] if len(sentences) > 1 else [])
+    mention: CrisisCheck | None = None
+    for sentence in candidates:
+        rule, about_others = _match_rules(sentence)
+        if rule is not None:
+            # The rule name only: what a person in crisis wrote stays out of the logs.
+            log.info("crisis detected rule=%s", rule.name)
+            return CrisisCheck(is_crisis=True, mentions_topic=True, reason=rule.name, sentence=sentence)
+        if about_others is not None and mention is None:
+            mention = CrisisCheck(False, True, reason=f"about_others:{about_others.name}", sentence=sentence)
+    if embedder is not None and sentences:
+        found = _similar_sentence(sentences, embedder)
+        if found is not None:
+            log.info("crisis detected rule=similarity score=%.3f", found[1])
+            return CrisisCheck(is_crisis=True, mentions_topic=True, reason="similarity", sentence=found[0])
+    for sentence in sentences:
+        if _TOPIC.search(sentence):
+            return CrisisCheck(is_crisis=False, mentions_topic=True, reason="topic", sentence=sentence)
+    return mention or CrisisCheck(is_crisis=False, mentions_topic=False)
+
+
+# --------------------------------------------------------------------------
+# Evaluation on a labelled set
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    text: str
+    is_crisis: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class CrisisReport:
+    """Recall on crisis items and false alarms on safe ones."""
+
+    crisis_total: int
+    safe_total: int
+    misses: list[str] = field(default_factory=list)
+    false_alarms: list[str] = field(default_factory=list)
+
+    @property
+    def caught(self) -> int:
+        return self.crisis_total - len(self.misses)
+
+    @property
+    def recall(self) -> float:
+        return self.caught / self.crisis_total if self.crisis_total else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return len(self.false_alarms) / self.safe_total if self.safe_total else 0.0
+
+    def summary(self) -> str:
+        """A few lines for a terminal.
+
+        >>> print(CrisisReport(2, 4, misses=["x"]).summary())
+        crisis recall: 1/2 = 0.50
+        false positives: 0/4 = 0.00
+        missed: x
+        """
+        lines = [
+            f"crisis recall: {self.caught}/{self.crisis_total} = {self.recall:.2f}",
+            f"false positives: {len(self.false_alarms)}/{self.safe_total} = {self.false_positive_rate:.2f}",
+        ]
+        lines += [f"missed: {t}" for t in self.misses]
+        lines += [f"false alarm: {t}" for t in self.false_alarms]
+        return "\n".join(lines)
+
+
+def load_labelled(path: Path) -> list[LabelledText]:
+    """Read a JSON-lines file of ``{"text", "label": "crisis"|"safe", "note"?}`` objects."""
+    items = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            label = record["label"]
+            text = record["text"]
+        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            raise ValueError(f"{path}:{number}: expected a JSON object with 'text' and 'label'") from e
+        if label not in ("crisis", "safe") or not isinstance(text, str):
+            raise ValueError(f"{path}:{number}: label must be 'crisis' or 'safe', text a string")
+        items.append(LabelledText(text=text, is_crisis=label == "crisis", note=record.get("note")))
+    return items
+
+
+class _BatchedEmbedder:
+    """Vectors for many texts embedded in one batch, then served one text at a time."""
+
+    def __init__(self, embedder: DocumentEmbedder, texts: Iterable[str]) -> None:
+        self._embedder = embedder
+        unique = list(dict.fromkeys(texts))
+        self._vectors = dict(zip(unique, embedder.embed_documents(unique), strict=True))
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed_documents(missing), strict=True))
+        return [self._vectors[t] for t in texts]
+
+
+def score(items: Iterable[LabelledText], embedder: DocumentEmbedder | None = None) -> CrisisReport:
+    """Run :func:`check_crisis` over labelled items.
+
+    >>> score([LabelledText("I want to die", True), LabelledText("I'm dying to know", False)]).recall
+    1.0
+    """
+    items = list(items)
+    if embedder is not None:
+        # One batch is several times faster than one call per question; only
+        # questions that no rule flags ever reach the embedder.
+        unflagged = [item.text for item in items if not check_crisis(item.text).is_crisis]
+        embedder = _BatchedEmbedder(embedder, (s for text in unflagged for s in canonical_sentences(text)))
+    crisis_total = safe_total = 0
+    misses: list[str] = []
+    false_alarms: list[str] = []
+    for item in items:
+        flagged = check_crisis(item.text, embedder).is_crisis
+        if item.is_crisis:
+            crisis_total += 1
+            if not flagged:
+                misses.append(item.text)
+        else:
+            safe_total += 1
+            if flagged:
+                false_alarms.append(item.text)
+    return CrisisReport(crisis_total, safe_total, misses, false_alarms)
+
+
+def evaluate_crisis(path: Path, embedder: DocumentEmbedder | None = None) -> CrisisReport:
+    """Recall and false-positive rate of :func:`check_crisis` on a labelled JSON-lines file."""
+    report = score(load_labelled(path), embedder)
+    log.info(
+        "crisis eval path=%s recall=%.3f fpr=%.3f misses=%d false_alarms=%d",
+        path,
+        report.recall,
+        report.false_positive_rate,
+        len(report.misses),
+        len(report.false_alarms),
+    )
+    return report

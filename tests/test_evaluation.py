@@ -1,0 +1,26 @@
+"""Quality guard: the measured figures must not fall below what the README reports."""
+
+from __future__ import annotations
+
+from assistant.evaluation import load_questions, run_eval
+from tests.conftest import ROOT
+
+
+def test_the_question_set_covers_what_the_product_promises():
+    questions = load_questions(ROOT / "eval/questions.jsonl")
+    categories = {q.category for q in questions}
+    assert len(questions) >= 60
+    assert {"paraphrase", "metadata", "reference", "followup", "out_of_scope", "near_miss"} <= categories
+    assert all(q.gold and q.facts for q in questions if q.answerable)
+
+
+def test_hybrid_answers_meet_the_measured_quality(settings, embedder):
+    report = run_eval(settings, ROOT / "eval/questions.jsonl", embedder, pipelines=("hybrid", "dense"))
+    hybrid, dense = report.metrics
+    assert hybrid.exact == 1.0  # every quote is the source text at its offsets
+    assert hybrid.refused_out_of_scope == 1.0
+    assert hybrid.false_refusals <= 2
+    assert hybrid.hit1 >= 0.65 and hybrid.fact >= 0.80
+    # Fusing BM25 with dense search must keep earning its place.
+    assert hybrid.hit1 >= dense.hit1 and hybrid.false_refusals <= dense.false_refusals
+    assert all(row["ok"] for row in report.robustness)
