@@ -232,8 +232,8 @@ class Indexer:
             now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             unchanged = set(plan.unchanged)
             for sid, doc in sorted(documents.items()):
-                reuse = previous is not None and sid in unchanged and not report.full
-                old = previous.source(sid) if reuse else None
+                reuse = sid in unchanged and not report.full
+                old = previous.source(sid) if previous is not None and reuse else None
                 generation.add([(r, vectors[r.id], chroma_metadata(r, doc)) for r in records[sid]])
                 s = doc.source
                 generation.put_source(

@@ -12,9 +12,10 @@ reported as empty), and encodings that cannot be detected with confidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import LoaderError
 from .text import normalise
@@ -128,7 +129,7 @@ _FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 def load_markdown(data: bytes, name: str) -> Loaded:
     """Markdown rendered and reduced to text; YAML front matter gives metadata."""
     source = decode(data, name).replace("\r\n", "\n")
-    meta: dict = {}
+    meta: dict[str, object] = {}
     match = _FRONT_MATTER.match(source)
     if match:
         import yaml
@@ -167,7 +168,7 @@ def load_pdf(data: bytes, name: str) -> Loaded:
     try:
         reader = PdfReader(io.BytesIO(data))
         raw_pages = [page.extract_text() or "" for page in reader.pages]
-        meta = reader.metadata or {}
+        meta: Mapping[str, Any] = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
         raise LoaderError(f"{name}: the PDF could not be read ({e.__class__.__name__}); skipped.") from e
     parts: list[str] = []

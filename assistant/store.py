@@ -188,7 +188,8 @@ class Generation:
         found: dict[str, list[float]] = {}
         for batch in _batched(list(ids), self.max_batch):
             got = self.collection.get(ids=list(batch), include=["embeddings"])
-            for cid, vector in zip(got["ids"], got["embeddings"], strict=True):
+            vectors = got["embeddings"] if got["embeddings"] is not None else []
+            for cid, vector in zip(got["ids"], vectors, strict=True):
                 found[cid] = [float(x) for x in vector]
         return found
 
@@ -197,8 +198,13 @@ class Generation:
         total = self.collection.count()
         if total == 0:
             return []
-        result = self.collection.query(query_embeddings=[list(vector)], n_results=min(n, total), include=["distances"])
-        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+        result = self.collection.query(
+            query_embeddings=[list(map(float, vector))],  # type: ignore[arg-type]  # a list of float lists is accepted
+            n_results=min(n, total),
+            include=["distances"],
+        )
+        distances = result["distances"] or [[]]
+        return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], distances[0], strict=True)]
 
     # -- writes -----------------------------------------------------------
     def add(self, records: Sequence[tuple[ChunkRecord, list[float], dict[str, Any]]]) -> None:
@@ -231,7 +237,7 @@ class Generation:
     def close(self) -> None:
         self.db.close()
         try:
-            self.client.close()
+            self.client.close()  # type: ignore[attr-defined]
         except Exception:
             log.debug("chroma close failed path=%s", self.path, exc_info=True)
 
@@ -294,7 +300,7 @@ def clean_up(index_dir: Path, keep: int) -> list[Path]:
     Only call this while holding the writer lock: any build directory then
     belongs to a writer that died.
     """
-    removed = []
+    removed: list[Path] = []
     current = current_generation(index_dir)
     if not index_dir.is_dir():
         return removed
