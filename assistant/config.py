@@ -64,3 +64,11 @@ class Settings(BaseSettings):
         5_000_000, ge=1, description="Largest web page fetched, in bytes; reading stops past it and nothing is saved."
     )
     fetch_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one web page.")
+
+    # The Streamlit app.
+    stream_pause: float = Field(
+        0.05, ge=0.0, le=2.0, description="Seconds the app waits between sentences as it writes an answer; 0: at once."
+    )
+    paragraph_chars: int = Field(
+        700, ge=0, description="Most characters of a cited passage's paragraph the app shows on each side of it."
+    )

@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from .config import Settings
 from .corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
 from .errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
-from .loaders import HIDDEN_STYLE, decode, load_pdf
+from .loaders import HIDDEN_STYLE, Loaded, decode, load_pdf
 from .text import normalise
 
 log = logging.getLogger(__name__)
@@ -130,17 +130,7 @@ def decode_page(body: bytes, declared: str = "") -> str:
         raise FetchError(f"the page {_reason(e)}.") from e
 
 
-@dataclass(frozen=True)
-class Extracted:
-    """The readable text of a page and what the page says about itself."""
-
-    text: str
-    title: str = ""
-    author: str = ""
-    date: str = ""
-
-
-def extract_html(html: str, url: str = "") -> Extracted:
+def extract_html(html: str, url: str = "") -> Loaded:
     """The main text of an HTML page, one paragraph per block, and its metadata.
 
     Navigation, cookie banners, scripts, sidebars and footers are left out by
@@ -162,7 +152,7 @@ def extract_html(html: str, url: str = "") -> Extracted:
     try:
         tree = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except ParserError:  # an empty document
-        return Extracted(text="")
+        return Loaded(text="")
     _drop_hidden(tree)
     doc = bare_extraction(
         tree,
@@ -177,9 +167,9 @@ def extract_html(html: str, url: str = "") -> Extracted:
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     if doc is None or isinstance(doc, dict) or doc.body is None:  # a dict only with as_dict=True
-        return Extracted(text="")
+        return Loaded(text="")
     text = normalise("\n\n".join(b for b in _blocks(doc.body) if b))
-    return Extracted(
+    return Loaded(
         text=text,
         title=normalise(doc.title or ""),
         author=normalise(doc.author or ""),
@@ -229,7 +219,7 @@ def _inline(element: Any) -> str:
     return "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n")).strip()
 
 
-def extract(body: bytes, media: str, charset: str = "", url: str = "") -> Extracted:
+def extract(body: bytes, media: str, charset: str = "", url: str = "") -> Loaded:
     """The text of a downloaded body, by media type; raise :class:`FetchError`."""
     if media in HTML_TYPES:
         extracted = extract_html(decode_page(body, charset), url)
@@ -238,9 +228,10 @@ def extract(body: bytes, media: str, charset: str = "", url: str = "") -> Extrac
             loaded = load_pdf(body, "page")
         except LoaderError as e:
             raise FetchError(f"the page {_reason(e)}.") from e
-        extracted = Extracted(text=loaded.text, title=loaded.title, author=loaded.author, date=loaded.date)
+        # Page boundaries are not kept: a snapshot is saved as plain text.
+        extracted = Loaded(text=loaded.text, title=loaded.title, author=loaded.author, date=loaded.date)
     elif media == "text/plain":
-        extracted = Extracted(text=normalise(decode_page(body, charset)))
+        extracted = Loaded(text=normalise(decode_page(body, charset)))
     else:
         raise FetchError(f"the server sent {media}, which is not a web page; only HTML, plain text and PDF are saved.")
     if not extracted.text:
