@@ -39,8 +39,11 @@ WELCOME = (
     "This is a reading assistant. It is **not therapy and not a crisis service**."
 )
 HELP_ICON = ":material/support:"
+AVATARS = {"user": ":material/person:", "assistant": ":material/spa:"}
 
 st.set_page_config(page_title=TITLE, page_icon="🌱")
+st.set_option("client.toolbarMode", "minimal")  # readers need no developer menu
+st.set_option("client.showErrorDetails", "none")  # never a traceback on the page
 
 
 # -- resources shared by every session of this process ------------------------------------
@@ -189,7 +192,8 @@ def stream(pieces: list[str], pause: float) -> Iterator[str]:
 def show_citation(services: Services, turn: dict[str, Any], c: dict[str, Any], related: bool) -> None:
     badge = f":gray-badge[{c['n']}]" if related else ui.marker(c["n"])
     kind = "related" if related else "cite"
-    with st.expander(f"{badge} {ui.escape_markdown(ui.citation_title(c))}", key=f"{kind}-{turn['id']}-{c['n']}"):
+    with st.expander(f"{badge} {ui.escape_markdown(ui.citation_label(c))}", key=f"{kind}-{turn['id']}-{c['n']}"):
+        st.markdown(f"**{ui.escape_markdown(c['title'])}**")
         st.markdown(turn["contexts"].get(c["chunk_id"]) or ui.highlight(c["quote"]))
         details = " · ".join(x for x in (c["kind"], c["author"], c["date"]) if x)
         st.caption(ui.escape_markdown(details))
@@ -240,7 +244,7 @@ def show_answer(services: Services, turn: dict[str, Any], streaming: bool = Fals
 
 
 def show_question(text: str) -> None:
-    with st.chat_message("user"):
+    with st.chat_message("user", avatar=AVATARS["user"]):
         st.markdown(ui.escape_markdown(text))
 
 
@@ -363,13 +367,13 @@ def main() -> None:
     top_k, conversation = sidebar(services)
     for turn in state.turns:
         show_question(turn["question"])
-        with st.chat_message("assistant"):
+        with st.chat_message("assistant", avatar=AVATARS["assistant"]):
             show_answer(services, turn)
 
     question = st.chat_input("Ask about self-compassion…", key="question", submit_mode="disable")
     if question is not None:
         show_question(question)
-        with st.chat_message("assistant"):
+        with st.chat_message("assistant", avatar=AVATARS["assistant"]):
             history = [t["question"] for t in state.turns]
             try:
                 with st.spinner("Reading the sources…"):

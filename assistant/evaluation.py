@@ -104,6 +104,8 @@ class Metrics:
     answer_chars: float
     quote_chars: float
     failures: list[str] = field(default_factory=list)
+    # category -> [questions, first citation on the gold passage, gold fact in the answer]
+    by_category: dict[str, list[int]] = field(default_factory=dict)
 
     def row(self) -> list[str]:
         return [
@@ -124,11 +126,16 @@ def score(name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer
     out_of_scope = [a for q, a in zip(questions, answers, strict=True) if q.category == "out_of_scope"]
     near_miss = [a for q, a in zip(questions, answers, strict=True) if q.category == "near_miss"]
     ranks, facts, failures = [], [], []
+    by_category: dict[str, list[int]] = {}
     for q, a in answerable:
         rank = first_hit_rank(a.citations, gold_spans(q, texts))
         ranks.append(rank)
         has_fact = any(f.lower() in a.answer.lower() for f in q.facts)
         facts.append(has_fact)
+        counts = by_category.setdefault(q.category, [0, 0, 0])
+        counts[0] += 1
+        counts[1] += rank == 1
+        counts[2] += has_fact
         if rank != 1 or not has_fact:
             failures.append(f"{q.id} rank={rank} fact={has_fact} status={a.status} {q.question[:60]!r}")
     for q, a in zip(questions, answers, strict=True):
@@ -150,6 +157,7 @@ def score(name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer
         answer_chars=statistics.fmean([len(a.answer) for a in answered]) if answered else 0.0,
         quote_chars=statistics.fmean([len(c.quote) for c in citations]) if citations else 0.0,
         failures=failures,
+        by_category=by_category,
     )
 
 
@@ -300,6 +308,14 @@ def run_full_eval(
     sections = [
         f"Answers on {questions_path} ({report.questions} questions)",
         format_table(HEADER, rows),
+        "Hybrid pipeline by category of answerable question",
+        format_table(
+            ["category", "questions", "hit@1", "fact"],
+            [
+                [name, str(n), f"{hits / n:.2f}", f"{facts / n:.2f}"]
+                for name, (n, hits, facts) in sorted(report.metrics[0].by_category.items())
+            ],
+        ),
         "Calibration (best dense similarity): " + json.dumps(report.calibration),
     ]
     result: dict[str, Any] = {
