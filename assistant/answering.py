@@ -248,7 +248,13 @@ class Assistant:
         history: Sequence[str] = (),
         mode: Mode = "hybrid",
         top_k: int | None = None,
+        about_sources: bool = True,
     ) -> Answer:
+        """Answer one question; ``history`` holds the conversation's previous questions.
+
+        ``mode`` and ``about_sources`` switch parts of the pipeline off, for
+        the evaluation's comparisons; the product uses the defaults.
+        """
         started = time.perf_counter()
         settings = self.settings
         try:
@@ -271,7 +277,7 @@ class Assistant:
         t1 = time.perf_counter()
         if is_medical_question(question):
             chosen = []
-        elif about and mode != "lexical":
+        elif about and about_sources and mode != "lexical":
             chosen = [Hit(c, retriever.sources[c.source_id], 1.0, 1.0, 1.0) for c in about[:limit]]
         elif mode == "lexical":
             supported = any(h.lexical >= settings.lexical_threshold for h in hits)

@@ -6,8 +6,10 @@ temporary folder, so the figures describe the code and corpus as they are,
 not whatever ``index/`` holds. A citation hits when its span overlaps a gold
 passage of the same source.
 
-Pipelines: ``hybrid`` (the product), ``dense`` and ``lexical`` (the product
-with one retriever switched off) and ``tutorial`` (dense similarity search
+Pipelines: ``hybrid`` (the product); ``hybrid, no source questions`` (without
+the route that answers questions about the sources from their bylines and
+reference lines); ``dense`` and ``lexical`` (the product with one retriever
+switched off); and ``tutorial`` (dense similarity search
 over 1000-character chunks with 200 characters of overlap, through LangChain's
 splitter and Chroma wrapper, answering with its best chunk and never refusing:
 the usual tutorial set-up).
@@ -226,7 +228,7 @@ def run_eval(
     settings: Settings,
     questions_path: Path,
     embedder: Embedder | None = None,
-    pipelines: Sequence[str] = ("hybrid", "dense", "lexical", "tutorial"),
+    pipelines: Sequence[str] = ("hybrid", "hybrid, no source questions", "dense", "lexical", "tutorial"),
     progress: Callable[[str], None] | None = None,
 ) -> EvalReport:
     embedder = embedder or Embedder()
@@ -246,6 +248,8 @@ def run_eval(
             if name == "tutorial":
                 baseline = TutorialBaseline(sources, embedder, Path(tmp) / "tutorial")
                 answers = [baseline.ask(q.question, q.history) for q in questions]
+            elif name == "hybrid, no source questions":
+                answers = [assistant.ask(q.question, list(q.history), about_sources=False) for q in questions]
             else:
                 answers = [assistant.ask(q.question, list(q.history), mode=name) for q in questions]  # type: ignore[arg-type]
             metrics.append(score(name, questions, answers, texts))
