@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from pydantic import ValidationError
 
 from assistant import ui
 from assistant.answering import Assistant
@@ -321,8 +322,8 @@ def sidebar(services: Services) -> tuple[int, Any]:
         for row in rows:
             st.markdown(
                 f"**{ui.escape_markdown(row['title'])}**  \n"
-                f":gray[{ui.escape_markdown(row['kind'])} · {row['chunks']} passage{'' if row['chunks'] == 1 else 's'} · "
-                f"indexed {ui.escape_markdown(ui.indexed_when(row['indexed_at']))}]"
+                f":small[:gray[{ui.escape_markdown(row['kind'])} · {row['chunks']} passage{'' if row['chunks'] == 1 else 's'} · "
+                f"indexed {ui.escape_markdown(ui.indexed_when(row['indexed_at']))}]]"
             )
         st.button(
             "Re-index corpus", key="reindex", on_click=start_reindex, args=(services.reindexer,),
@@ -353,9 +354,15 @@ def main() -> None:
     st.markdown(WELCOME)
     with st.expander("Get help now", icon=HELP_ICON, key="help_now"):
         st.markdown(CRISIS_RESOURCES)
-    crisis_box = st.empty()
+    crisis_box = st.empty()  # once a crisis turn happened, help stays in view for the whole session
+    if state.crisis_seen:
+        crisis_box.warning(CRISIS_RESOURCES, icon=HELP_ICON)
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as e:
+        st.error(ui.escape_markdown(f"The ASSISTANT_ settings are not valid: {e}"))
+        return
     try:
         embedder = load_embedder(settings.embed_batch_size)
         ensure_index(settings, embedder)
@@ -383,13 +390,13 @@ def main() -> None:
             else:
                 turn = new_turn(services, question, answer.to_dict())
                 state.turns.append(turn)
-                state.crisis_seen = state.crisis_seen or answer.status == "crisis"
+                if answer.status == "crisis" and not state.crisis_seen:
+                    state.crisis_seen = True
+                    crisis_box.warning(CRISIS_RESOURCES, icon=HELP_ICON)
                 show_answer(services, turn, streaming=True)
 
     with conversation:  # drawn last, so that it includes the turn just answered
         conversation_controls()
-    if state.crisis_seen:
-        crisis_box.warning(CRISIS_RESOURCES, icon=HELP_ICON)
 
 
 try:

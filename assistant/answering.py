@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .about import metadata_passages
-from .chunking import passage_text
+from .chunking import is_heading, passage_text
 from .config import Settings
 from .errors import InvalidQuestionError
 from .library import Library
@@ -137,11 +137,12 @@ def _overlap(a: str, b: str) -> float:
 def select_passages(hits: Sequence[Hit], margin: float, limit: int, score=lambda h: h.dense) -> list[Hit]:
     """The passages an answer is made of, in retrieval order.
 
-    The first passage that says something (not a bare heading) leads; others
+    The first passage that says something (not a heading: a title is only an
+    answer to "what is it called?", which the source questions handle) leads; others
     follow when they are not much weaker than the best (``margin``), are not a
     reference line, and do not repeat a passage already kept.
     """
-    usable = [h for h in hits if len(h.chunk.text) >= 20]
+    usable = [h for h in hits if len(h.chunk.text) >= 20 and not is_heading(h.chunk.text)]
     if not usable:
         return []
     best = max(score(h) for h in usable)
@@ -290,7 +291,7 @@ class Assistant:
         else:
             related = [
                 citation_for(n, h.chunk, h.source, h.dense or h.fused)
-                for n, h in enumerate([h for h in hits if len(h.chunk.text) >= 20][: settings.related_passages], 1)
+                for n, h in enumerate([h for h in hits if not is_heading(h.chunk.text)][: settings.related_passages], 1)
             ]
             message = f"{NOT_FOUND_MESSAGE} {MEDICAL_NOTE}" if is_medical_question(question) else NOT_FOUND_MESSAGE
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)

@@ -133,7 +133,12 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     return pieces
 
 
-def _is_heading(text: str) -> bool:
+def is_heading(text: str) -> bool:
+    """A paragraph that reads as a heading: one short line without a sentence end.
+
+    >>> is_heading("References:"), is_heading("It helps. A lot.")
+    (True, False)
+    """
     return "\n" not in text and len(text) <= 100 and not text.endswith((".", "!", "?", "…", '"', "”"))
 
 
@@ -162,7 +167,7 @@ def chunk_text(text: str, max_chars: int = 320) -> list[Chunk]:
         if current is not None:
             chunks.append(Chunk(current[0], current[1], text[current[0] : current[1]], number, section))
         paragraph = text[p_start:p_end]
-        if _is_heading(paragraph):
+        if is_heading(paragraph):
             section = paragraph.rstrip(":").strip()
     return chunks
 

@@ -336,13 +336,13 @@ def feedback_export(settings: Settings, fmt: str, output: Path | None) -> None:
         assistant feedback export > feedback.csv
         assistant feedback export --format json --output feedback.json
     """
-    from .feedback import FeedbackStore, default_path, write_csv, write_json
+    from .feedback import WRITERS, FeedbackStore, default_path
 
     path = default_path(settings.data_dir)
     records = FeedbackStore(path).all() if path.exists() else []
-    write = write_csv if fmt == "csv" else write_json
+    write = WRITERS[fmt]
     if output is None:
-        write(records, click.get_text_stream("stdout"))
+        write(records, sys.stdout)
     else:
         with output.open("w", encoding="utf-8", newline="") as file:
             write(records, file)

@@ -52,7 +52,7 @@ class Embedder(Embeddings):
         self._model_path = model_path
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     @property
     def model(self) -> SentenceTransformer:
@@ -72,13 +72,17 @@ class Embedder(Embeddings):
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         if not texts:
             return []
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self._batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
+        model = self.model
+        # A fast tokenizer is not safe to share between threads ("Already
+        # borrowed"), and the app answers several sessions from one model.
+        with self._lock:
+            vectors = model.encode(
+                list(texts),
+                batch_size=self._batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+                convert_to_numpy=True,
+            )
         return vectors.tolist()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

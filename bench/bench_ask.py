@@ -97,7 +97,9 @@ def main() -> None:
             )
             cold.append(time.perf_counter() - started)
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        print(f"\ncold start of `assistant ask`, process start to answer: median {statistics.median(cold):.2f} s ({args.cold} runs)")
+        print(
+            f"\ncold start of `assistant ask`, process start to answer: median {statistics.median(cold):.2f} s ({args.cold} runs)"
+        )
         print(f"peak memory of an `assistant ask` process: {peak:.0f} MB")
         own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory of this process (model, index, baseline): {own:.0f} MB")

@@ -40,7 +40,11 @@ print(json.dumps({"seconds": seconds, "embedded": report.chunks_embedded, "total
 def run(corpus: Path, index: Path, mode: str) -> dict:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(corpus), str(index), mode], env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(corpus), str(index), mode],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -50,7 +54,9 @@ def grown_corpus(target: Path, copies: int) -> Path:
     shutil.copytree(ROOT / "corpus", target, ignore=shutil.ignore_patterns("snapshots"))
     article = (ROOT / "corpus/healing-from-within.txt").read_text(encoding="utf-8")
     for n in range(copies):
-        (target / f"notes-{n:03}.txt").write_text(f"Reading notes, copy {n}.\n\n{article}\n\nEnd of copy {n}.", encoding="utf-8")
+        (target / f"notes-{n:03}.txt").write_text(
+            f"Reading notes, copy {n}.\n\n{article}\n\nEnd of copy {n}.", encoding="utf-8"
+        )
     return target
 
 
@@ -64,8 +70,13 @@ def main() -> None:
     parser.add_argument("--copies", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
-        corpora = {"shipped": ROOT / "corpus", f"grown (+{args.copies} files)": grown_corpus(Path(tmp) / "grown", args.copies)}
-        print("| corpus | chunks | full index s (median) | no-op re-index s (median) | full / no-op | chunks/s | peak MB full | peak MB no-op |")
+        corpora = {
+            "shipped": ROOT / "corpus",
+            f"grown (+{args.copies} files)": grown_corpus(Path(tmp) / "grown", args.copies),
+        }
+        print(
+            "| corpus | chunks | full index s (median) | no-op re-index s (median) | full / no-op | chunks/s | peak MB full | peak MB no-op |"
+        )
         print("|---|---|---|---|---|---|---|---|")
         for name, corpus in corpora.items():
             full, noop = [], []

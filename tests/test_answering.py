@@ -100,7 +100,9 @@ def test_the_second_reference_after_asking_what_is_cited():
         )
     ]
     chunks = [ChunkRecord(f"{r.id}:0", r.id, 0, len(r.text), 0, "", 0, r.text) for r in refs]
-    found = metadata_passages("when was the second one published?", ["What sources does the article cite?"], [article, *refs], chunks)
+    found = metadata_passages(
+        "when was the second one published?", ["What sources does the article cite?"], [article, *refs], chunks
+    )
     assert [c.source_id for c in found] == ["r2"]
     both = metadata_passages("What sources does the article cite?", [], [article, *refs], chunks)
     assert [c.source_id for c in both] == ["r1", "r2"]

@@ -11,7 +11,26 @@ from assistant.text import normalise
 # Text with the characters that matter here: sentence ends, line breaks,
 # quotes, abbreviations, invisible and combining characters, any Unicode.
 pieces = st.sampled_from(
-    [". ", "! ", "? ", "\n", "\n\n", "\n \n", "Dr. ", "e.g. ", "P. ", "“", "”", "’", "…", "\u200b", "\u0301", " ", "A", "a"]
+    [
+        ". ",
+        "! ",
+        "? ",
+        "\n",
+        "\n\n",
+        "\n \n",
+        "Dr. ",
+        "e.g. ",
+        "P. ",
+        "“",
+        "”",
+        "’",
+        "…",
+        "\u200b",
+        "\u0301",
+        " ",
+        "A",
+        "a",
+    ]
 )
 texty = st.lists(st.one_of(pieces, st.text(min_size=1, max_size=12)), max_size=60).map("".join)
 

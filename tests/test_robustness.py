@@ -27,12 +27,16 @@ def test_hostile_corpus_files_are_skipped_by_name_and_the_rest_indexed(indexer, 
     }
     for name, data in files.items():
         (corpus_dir / name).write_bytes(data)
-    (corpus_dir / "invalid-utf8.txt").write_bytes("Compassion for oneself. Café".encode("cp1252") + b"\xff\xfe more text here")
+    (corpus_dir / "invalid-utf8.txt").write_bytes(
+        "Compassion for oneself. Café".encode("cp1252") + b"\xff\xfe more text here"
+    )
     (corpus_dir / "broken.html").write_text(
         "<html><body><p>Gentleness <b>helps<p>Unclosed <div style='display:none'>HIDDEN\u200bTEXT</div> tags",
         encoding="utf-8",
     )
-    (corpus_dir / "-odd name ünïcödé (1).md").write_text("# Odd\n\nA file with an odd name is still read.", encoding="utf-8")
+    (corpus_dir / "-odd name ünïcödé (1).md").write_text(
+        "# Odd\n\nA file with an odd name is still read.", encoding="utf-8"
+    )
     indexer.settings = settings.model_copy(update={"max_file_bytes": 1_000_000})
     report = indexer.run()
     for name in ("empty.md", "binary.txt", "not-a-pdf.pdf", "huge.txt"):
@@ -70,7 +74,9 @@ def test_readers_keep_answering_while_a_rebuild_runs(indexer, settings, corpus_d
     for n in range(120):
         (corpus_dir / f"extra-{n:03}.txt").write_text("Patience with oneself grows slowly. " * 40, encoding="utf-8")
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
-    writer = subprocess.Popen([sys.executable, "-m", "assistant", "index", "--full", "--json"], env=env, stdout=subprocess.PIPE)
+    writer = subprocess.Popen(
+        [sys.executable, "-m", "assistant", "index", "--full", "--json"], env=env, stdout=subprocess.PIPE
+    )
     answered_during = 0
     try:
         while writer.poll() is None:

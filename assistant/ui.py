@@ -1,0 +1,347 @@
+"""What the Streamlit app needs besides Streamlit: text shaping and the background re-index.
+
+Everything here is plain Python, so the rules that matter in the app are
+tested without a browser: how source text is made safe to show through
+Markdown, how a cited passage is highlighted inside its paragraph, how an
+answer is cut into pieces to stream, how a conversation is exported, and how
+a re-index runs beside the questions being answered.
+
+Deliberately not handled: rendering itself (``app.py`` does that), and
+Markdown that a source means as Markdown: every source text is shown
+literally, asterisks and all.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from .chunking import paragraph_spans
+from .errors import AssistantError
+from .indexing import IndexReport
+
+log = logging.getLogger(__name__)
+
+# -- Markdown -------------------------------------------------------------------
+
+# Characters that start Markdown (or Streamlit's $math$) anywhere in a line.
+# Quotes, dots and dashes mid-line are plain text in CommonMark and are left
+# alone so that the text stays readable.
+_INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|&])")
+# Characters that only mean something at the start of a line: headings,
+# quotes, lists, setext underlines, ordered lists ("1." or "1)").
+_LINE_START = re.compile(r"^( ?)([-+=#>])")
+_ORDERED = re.compile(r"^( ?\d+)([.)])")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+# Streamlit reads ":name:" as an emoji or icon and ":color[...]" as a
+# directive, in places even with the colons escaped; an invisible word joiner
+# after the colon keeps them text.
+_SHORTCODE = re.compile(r":(?=[\w+-])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text that ``st.markdown`` shows exactly as written, line breaks kept.
+
+    >>> escape_markdown("<b>*hi*</b> self-care [1]")
+    '\\\\<b\\\\>\\\\*hi\\\\*\\\\</b\\\\> self-care \\\\[1\\\\]'
+    >>> escape_markdown("# One\\n1. two")
+    '\\\\# One  \\n1\\\\. two'
+    """
+    lines = []
+    for line in text.split("\n"):
+        line = _SPACES.sub(" ", line)  # runs of spaces would make an indented code block
+        line = _INLINE_SPECIAL.sub(r"\\\1", line)
+        line = _LINE_START.sub(r"\1\\\2", line)
+        line = _ORDERED.sub(r"\1\\\2", line)
+        lines.append(_SHORTCODE.sub(":\u2060", line))
+    return "  \n".join(lines)
+
+
+def highlight(text: str, color: str = "orange") -> str:
+    """Escaped text on a coloured background, line by line (a highlight cannot span lines).
+
+    >>> highlight("Be kind.\\nRest.")
+    ':orange-background[Be kind.]  \\n:orange-background[Rest.]'
+    """
+    lines = escape_markdown(text).split("  \n")
+    return "  \n".join(f":{color}-background[{line}]" if line.strip() else line for line in lines)
+
+
+def marker(n: int) -> str:
+    """How an answer shows its citation marker ``[n]``: ``marker(2)`` is ``':blue-badge[2]'``."""
+    return f":blue-badge[{n}]"
+
+
+_MARKER = re.compile(r"(?<!\S)\[(\d+)\](?!\S)")
+_PIECE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=\])\s+")
+
+
+def answer_pieces(answer: str) -> list[str]:
+    """The answer as Markdown pieces to stream, a sentence (or a marker) at a time.
+
+    Text is escaped; ``[n]`` markers become badges. Joined, the pieces are the
+    whole answer.
+
+    >>> answer_pieces("Rest *helps*. Kindness heals. [1] Sleep too. [2]")
+    ['Rest \\\\*helps\\\\*. ', 'Kindness heals. :blue-badge[1] ', 'Sleep too. :blue-badge[2]']
+    """
+    pieces: list[str] = []
+    position = 0
+    for end in [m.end() for m in _PIECE_END.finditer(answer)] + [len(answer)]:
+        piece = answer[position:end]
+        position = end
+        if not piece:
+            continue
+        if _MARKER.fullmatch(piece.strip()) and pieces:
+            pieces[-1] += piece  # a marker stays with the sentence it supports
+        else:
+            pieces.append(piece)
+    return [_render_markers(p) for p in pieces]
+
+
+def _render_markers(text: str) -> str:
+    out, position = [], 0
+    for m in _MARKER.finditer(text):
+        out.append(escape_markdown(text[position : m.start()]) + marker(int(m.group(1))))
+        position = m.end()
+    out.append(escape_markdown(text[position:]))
+    return "".join(out)
+
+
+# -- citations ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Context:
+    """A cited span inside the paragraph that holds it."""
+
+    before: str
+    quote: str
+    after: str
+    clipped_before: bool = False  # the paragraph goes on before ``before``
+    clipped_after: bool = False
+
+    def to_markdown(self) -> str:
+        """The paragraph with the quote highlighted, everything else escaped."""
+        before = ("…" if self.clipped_before else "") + self.before
+        after = self.after + ("…" if self.clipped_after else "")
+        return escape_markdown(before) + highlight(self.quote) + escape_markdown(after)
+
+
+def paragraph_context(text: str, start: int, end: int, max_chars: int = 600) -> Context:
+    """The paragraph(s) of ``text`` around ``start..end``, at most ``max_chars`` each side.
+
+    >>> paragraph_context("Intro.\\n\\nFirst. Be kind. Last.\\n\\nOutro.", 15, 23)
+    Context(before='First. ', quote='Be kind.', after=' Last.', clipped_before=False, clipped_after=False)
+    """
+    spans = [s for s in paragraph_spans(text) if s[0] < end and start < s[1]] or [(start, end)]
+    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
+    first, last = min(first, start), max(last, end)
+    clipped_before = start - first > max_chars
+    if clipped_before:
+        space = text.find(" ", start - max_chars, start)
+        first = space + 1 if space != -1 else start - max_chars
+    clipped_after = last - end > max_chars
+    if clipped_after:
+        space = text.rfind(" ", end, end + max_chars)
+        last = space if space != -1 else end + max_chars
+    return Context(text[first:start], text[start:end], text[end:last], clipped_before, clipped_after)
+
+
+def citation_title(citation: Mapping[str, Any]) -> str:
+    """One line naming a cited source.
+
+    >>> citation_title({"title": "Healing", "author": "M. M.", "date": "Mar 19"})
+    'Healing — M. M., Mar 19'
+    """
+    details = ", ".join(x for x in (citation["author"], citation["date"]) if x)
+    return citation["title"] + (f" — {details}" if details else "")
+
+
+def citation_label(citation: Mapping[str, Any], words: int = 9) -> str:
+    """What a closed citation shows: the start of its quote and who wrote it.
+
+    >>> citation_label({"quote": "Rest is not a reward.\\nIt is a need.", "author": "M. M.", "title": "T"}, words=6)
+    '“Rest is not a reward. It…” — M. M.'
+    >>> citation_label({"quote": "Be kind.", "author": "", "title": "Notes"})
+    '“Be kind.” — Notes'
+    """
+    quoted = citation["quote"].split()
+    snippet = " ".join(quoted[:words]) + ("…" if len(quoted) > words else "")
+    return f"“{snippet}” — {citation['author'] or citation['title']}"
+
+
+def safe_url(url: str) -> str:
+    """A web address fit for a Markdown link, or "" for anything that is not http(s).
+
+    >>> safe_url("https://example.org/a (b)#:~:text=x"), safe_url("javascript:alert(1)")
+    ('https://example.org/a%20%28b%29#:~:text=x', '')
+    """
+    try:
+        scheme = urlsplit(url.strip()).scheme.lower()
+    except ValueError:
+        return ""
+    if scheme not in ("http", "https"):
+        return ""
+    return quote(url.strip(), safe="/:?#[]@!$&'*+,;=%~")
+
+
+def site_of(url: str) -> str:
+    """``site_of("https://www.rogersbh.org/blog/x")`` is ``'rogersbh.org'``."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
+def indexed_when(stamp: str) -> str:
+    """A catalog timestamp as a person reads it.
+
+    >>> indexed_when("2025-11-05T19:04:07Z"), indexed_when("soon")
+    ('5 Nov 2025', 'soon')
+    """
+    try:
+        parsed = time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return stamp
+    return time.strftime("%d %b %Y", parsed).lstrip("0")
+
+
+def report_summary(report: IndexReport) -> str:
+    """What a re-index changed, in one sentence.
+
+    >>> report_summary(IndexReport(added=1, unchanged=2, chunks_embedded=5, chunks_total=30, seconds=1.25))
+    'Re-indexed: 1 added, 0 updated, 2 unchanged, 0 deleted; 5 passages embedded, 30 in the index (1.2 s).'
+    """
+    return (
+        f"Re-indexed: {report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.deleted} deleted; {report.chunks_embedded} passages embedded, "
+        f"{report.chunks_total} in the index ({report.seconds:.1f} s)."
+    )
+
+
+# -- feedback -------------------------------------------------------------------------
+
+THUMBS = {0: "down", 1: "up"}
+
+
+def rating_of(value: int | None) -> str:
+    """``st.feedback("thumbs")`` gives 0 or 1 (or None); the store keeps "down", "up" or ""."""
+    return THUMBS.get(value, "") if value is not None else ""
+
+
+# -- conversation export --------------------------------------------------------------
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in escape_markdown(text).split("  \n"))
+
+
+def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = "Self-compassion, with sources") -> str:
+    """A conversation as a Markdown document, each answer followed by its citations.
+
+    ``turns`` are ``{"question": str, "answer": Answer.to_dict()}``.
+
+    >>> print(conversation_markdown([{"question": "Why *rest*?", "answer": {"status": "answered",
+    ...     "answer": "Rest heals. [1]", "resources": "", "related": [], "citations": [{"n": 1,
+    ...     "title": "T", "author": "A", "date": "", "quote": "Rest heals.", "link": "", "url": ""}]}}]), end="")
+    # Self-compassion, with sources
+    <BLANKLINE>
+    ## You
+    <BLANKLINE>
+    Why \\*rest\\*?
+    <BLANKLINE>
+    ## Assistant
+    <BLANKLINE>
+    Rest heals. \\[1\\]
+    <BLANKLINE>
+    **Sources**
+    <BLANKLINE>
+    1. T — A
+    <BLANKLINE>
+       > Rest heals.
+    """
+    parts = [f"# {escape_markdown(title)}"]
+    for turn in turns:
+        answer = turn["answer"]
+        parts += ["## You", escape_markdown(turn["question"]), "## Assistant"]
+        trusted = answer["status"] == "crisis"  # the crisis message is the app's own Markdown
+        parts.append(answer["answer"].strip() if trusted else escape_markdown(answer["answer"]))
+        for heading, citations in (("Sources", answer["citations"]), ("Related (not an answer)", answer["related"])):
+            if not citations:
+                continue
+            parts.append(f"**{heading}**")
+            for c in citations:
+                entry = f"{c['n']}. {escape_markdown(citation_title(c))}"
+                link = safe_url(c["link"] or c["url"])
+                if link:
+                    entry += f" — <{link}>"
+                parts.append(entry + "\n\n" + "\n".join("   " + line for line in _quoted(c["quote"]).split("\n")))
+        if answer["resources"] and not trusted:
+            parts.append(answer["resources"].strip())
+    return "\n\n".join(parts) + "\n"
+
+
+# -- re-indexing beside the questions ---------------------------------------------------
+
+
+@dataclass
+class ReindexRun:
+    """One re-index running in a background thread, observed by the page that started it."""
+
+    done: int = 0
+    total: int = 0
+    report: IndexReport | None = None
+    error: str = ""
+    started: float = field(default_factory=time.monotonic)
+    finished: float | None = None
+    _event: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return not self._event.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the run ends; True if it did within ``timeout`` seconds."""
+        return self._event.wait(timeout)
+
+    def progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+    def _finish(self, report: IndexReport | None = None, error: str = "") -> None:
+        self.report, self.error, self.finished = report, error, time.monotonic()
+        self._event.set()
+
+
+class Reindexer:
+    """Starts re-indexes in background threads so that nobody's questions wait for one.
+
+    ``run_index`` is ``Indexer.run``-like: ``run_index(progress=...) -> IndexReport``.
+    Only one writer runs at a time; the writer lock in :mod:`assistant.indexing`
+    decides, so a second start (from any page, or the command line) ends at
+    once with its ``IndexBusyError`` message. Readers keep answering from the
+    current generation and switch when the new one is published.
+    """
+
+    def __init__(self, run_index: Callable[..., IndexReport]) -> None:
+        self._run_index = run_index
+
+    def start(self) -> ReindexRun:
+        run = ReindexRun()
+        threading.Thread(target=self._work, args=(run,), name="reindex", daemon=True).start()
+        return run
+
+    def _work(self, run: ReindexRun) -> None:
+        try:
+            report = self._run_index(progress=run.progress)
+        except AssistantError as e:
+            run._finish(error=str(e))
+        except Exception as e:  # the thread has no caller to raise to
+            log.exception("re-index failed")
+            run._finish(error=f"The re-index failed ({e.__class__.__name__}: {e}). The previous index is still in use.")
+        else:
+            run._finish(report=report)
