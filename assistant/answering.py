@@ -28,7 +28,7 @@ from .errors import InvalidQuestionError
 from .library import Library
 from .questions import clean_question
 from .retrieval import Hit, Mode, Retriever, tokenize
-from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, check_crisis
+from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
 from .scope import MEDICAL_NOTE, is_medical_question
 from .store import ChunkRecord, SourceRecord
 
@@ -262,14 +262,19 @@ class Assistant:
             question = clean_question(raw_question, settings.max_question_chars)
         except InvalidQuestionError as e:
             return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
-        crisis = check_crisis(question, self.library.embedder)
+        query = contextual_query(question, history)
+        embedder = self.library.embedder
+        # One model call for the crisis check's sentences and the search query.
+        embed_started = time.perf_counter()
+        embedder.embed([query, *canonical_sentences(question)][: embedder.REMEMBER_BATCH])
+        embed_ms = round((time.perf_counter() - embed_started) * 1000, 2)
+        crisis = check_crisis(question, embedder)
         if crisis.is_crisis:
             log.info("crisis check matched reason=%s", crisis.reason)
             return Answer(
                 question=question, status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
                 timings_ms=_since(started),
             )  # fmt: skip
-        query = contextual_query(question, history)
         limit = top_k or settings.top_k
         t0 = time.perf_counter()
         retriever = self.retriever()
@@ -299,6 +304,7 @@ class Assistant:
             answer.resources = CRISIS_RESOURCES
         t2 = time.perf_counter()
         answer.timings_ms = {
+            "embed": embed_ms,  # the question, for the crisis check and the search, in one model call
             "retrieve": round((t1 - t0) * 1000, 2),
             "compose": round((t2 - t1) * 1000, 2),
             "total": round((t2 - started) * 1000, 2),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -47,12 +48,15 @@ class Embedder(Embeddings):
 
     name = MODEL_NAME
     dimension = 384
+    REMEMBER = 256  # recent short texts kept with their vectors
+    REMEMBER_BATCH = 8  # requests up to this many texts are remembered; indexing batches are not
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
         self._model_path = model_path
         self._batch_size = batch_size
         self._model: SentenceTransformer | None = None
         self._lock = threading.RLock()
+        self._recent: OrderedDict[str, list[float]] = OrderedDict()
 
     @property
     def model(self) -> SentenceTransformer:
@@ -70,20 +74,45 @@ class Embedder(Embeddings):
         return self._model
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
+        """Unit vectors for ``texts``, in one model call for those not embedded recently.
+
+        Short requests (questions) are remembered: the answer path embeds the
+        question for the crisis check and for retrieval in one batch, which
+        costs little more than one, and then reads both from here.
+        """
         if not texts:
             return []
         model = self.model
+        remember = len(texts) <= self.REMEMBER_BATCH
         # A fast tokenizer is not safe to share between threads ("Already
         # borrowed"), and the app answers several sessions from one model.
         with self._lock:
-            vectors = model.encode(
-                list(texts),
-                batch_size=self._batch_size,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-                convert_to_numpy=True,
+            missing = list(dict.fromkeys(t for t in texts if t not in self._recent)) if remember else list(texts)
+            encoded = (
+                model.encode(
+                    missing,
+                    batch_size=self._batch_size,
+                    normalize_embeddings=True,
+                    show_progress_bar=False,
+                    convert_to_numpy=True,
+                ).tolist()
+                if missing
+                else []
             )
-        return vectors.tolist()
+            if not remember:
+                return encoded
+            for text, vector in zip(missing, encoded, strict=True):
+                self._recent[text] = vector
+            for text in texts:
+                self._recent.move_to_end(text)
+            while len(self._recent) > self.REMEMBER:
+                self._recent.popitem(last=False)
+            return [self._recent[t] for t in texts]
+
+    def forget(self) -> None:
+        """Drop the remembered vectors (benchmarks use this to measure real model calls)."""
+        with self._lock:
+            self._recent.clear()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.embed(texts)

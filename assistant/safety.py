@@ -48,10 +48,12 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from .text import strip_invisible
 
@@ -882,8 +884,8 @@ SIMILARITY_MARGIN = 0.05
 @dataclass(frozen=True)
 class _ReferenceVectors:
     embedder: DocumentEmbedder
-    crisis: list[list[float]]
-    safe: list[list[float]]
+    crisis: np.ndarray  # one unit vector per row
+    safe: np.ndarray
 
 
 _cache: list[_ReferenceVectors] = []
@@ -895,24 +897,20 @@ def _references(embedder: DocumentEmbedder) -> _ReferenceVectors:
     if not _cache or _cache[0].embedder is not embedder:
         refs = _ReferenceVectors(
             embedder,
-            embedder.embed_documents(list(CRISIS_REFERENCES)),
-            embedder.embed_documents(list(SAFE_REFERENCES)),
+            np.asarray(embedder.embed_documents(list(CRISIS_REFERENCES)), dtype=np.float32),
+            np.asarray(embedder.embed_documents(list(SAFE_REFERENCES)), dtype=np.float32),
         )
         _cache[:] = [refs]
     return _cache[0]
 
 
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return sum(x * y for x, y in zip(a, b, strict=True))
-
-
 def similarity_scores(sentences: list[str], embedder: DocumentEmbedder) -> list[tuple[float, float]]:
     """For each sentence, its best cosine similarity to the crisis and to the safe references."""
     refs = _references(embedder)
-    return [
-        (max(_dot(v, r) for r in refs.crisis), max(_dot(v, r) for r in refs.safe))
-        for v in embedder.embed_documents(sentences)
-    ]
+    vectors = np.asarray(embedder.embed_documents(sentences), dtype=np.float32)
+    crisis = (vectors @ refs.crisis.T).max(axis=1)
+    safe = (vectors @ refs.safe.T).max(axis=1)
+    return [(float(c), float(f)) for c, f in zip(crisis, safe, strict=True)]
 
 
 def _similar_sentence(sentences: list[str], embedder: DocumentEmbedder) -> tuple[str, float] | None:

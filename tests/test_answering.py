@@ -178,3 +178,18 @@ def test_empty_and_huge_questions_are_invalid_with_a_message(assistant):
     assert assistant.ask("   ").status == "invalid"
     huge = assistant.ask("why " * 1000)
     assert huge.status == "invalid" and "1,000" in huge.answer
+
+
+def test_a_question_costs_one_model_call(assistant, embedder, monkeypatch):
+    calls = []
+    encode = embedder.model.encode
+
+    def counting(texts, *args, **kwargs):
+        calls.append(list(texts))
+        return encode(texts, *args, **kwargs)
+
+    monkeypatch.setattr(embedder.model, "encode", counting)
+    embedder.forget()
+    answer = assistant.ask("Does self-compassion help with stress? I keep being hard on myself.")
+    assert answer.status == "answered"
+    assert len(calls) == 1  # the crisis check and the search share one batch
