@@ -221,7 +221,7 @@ class Indexer:
     ) -> None:
         settings = self.settings
         building = new_building_dir(settings.index_dir)
-        generation = Generation(building, settings.collection, writable=True)
+        generation = Generation(building, settings.collection, writable=True, info=self.expected_info())
         try:
             records = {sid: chunk_records(doc, settings.chunk_max_chars) for sid, doc in documents.items()}
             all_ids = [r.id for rs in records.values() for r in rs]

@@ -117,7 +117,7 @@ def _batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 class Generation:
     """One complete index: a Chroma collection plus its catalog."""
 
-    def __init__(self, path: Path, collection: str, *, writable: bool = False) -> None:
+    def __init__(self, path: Path, collection: str, *, writable: bool = False, info: IndexInfo | None = None) -> None:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -138,8 +138,10 @@ class Generation:
         if writable:
             # Vectors are always given explicitly, so Chroma's own default
             # embedding function (which would download a model) is never set.
+            # The collection says how it was built too, for anyone reading it with Chroma alone.
+            described = {f"assistant:{k}": v for k, v in (info.__dict__ if info else {}).items()}
             self.collection = self.client.get_or_create_collection(
-                collection, metadata={"hnsw:space": "cosine"}, embedding_function=None
+                collection, metadata={"hnsw:space": "cosine", **described}, embedding_function=None
             )
         else:
             self.collection = self.client.get_collection(collection, embedding_function=None)

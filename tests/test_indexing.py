@@ -175,6 +175,10 @@ def test_writes_stay_within_the_chroma_batch_limit(indexer, settings, corpus_dir
 
 def test_an_index_from_another_model_is_refused_with_how_to_rebuild(indexer, settings):
     indexer.run()
+    described = Library(settings).generation().collection.metadata
+    assert described["hnsw:space"] == "cosine"
+    assert described["assistant:embedding_model"] == "sentence-transformers/all-MiniLM-L6-v2"
+    assert described["assistant:embedding_dim"] == 384 and described["assistant:chunker"]
     import sqlite3
 
     catalog = current_generation(settings.index_dir) / "catalog.sqlite3"
