@@ -102,18 +102,21 @@ def parse_span_ref(ref: str) -> tuple[str, int, int] | None:
     return match["source"], int(match["start"]), int(match["end"])
 
 
-def context_window(text: str, start: int, end: int, chars: int) -> tuple[str, str]:
-    """Up to ``chars`` characters before and after a span, cut at word boundaries.
+def context_window(text: str, start: int, end: int, chars: int, lo: int = 0, hi: int | None = None) -> tuple[str, str]:
+    """Up to ``chars`` characters before and after a span, within ``lo..hi``, cut at word boundaries.
 
     >>> context_window("one two three four five", 8, 13, 6)
     ('two ', ' four')
+    >>> context_window("one two three four five", 8, 13, 6, lo=8, hi=18)
+    ('', ' four')
     """
-    before_start = max(0, start - chars)
-    if before_start > 0:
+    hi = len(text) if hi is None else hi
+    before_start = max(lo, start - chars)
+    if before_start > lo:
         space = text.find(" ", before_start, start)
         before_start = space + 1 if space != -1 else before_start
-    after_end = min(len(text), end + chars)
-    if after_end < len(text):
+    after_end = min(hi, end + chars)
+    if after_end < hi:
         space = text.rfind(" ", end, after_end)
         after_end = space if space != -1 else after_end
     return text[before_start:start], text[end:after_end]

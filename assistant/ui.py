@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from .chunking import paragraph_spans
+from .citations import context_window
 from .errors import AssistantError
 from .indexing import IndexReport
 
@@ -143,15 +144,8 @@ def paragraph_context(text: str, start: int, end: int, max_chars: int = 600) -> 
     spans = [s for s in paragraph_spans(text) if s[0] < end and start < s[1]] or [(start, end)]
     first, last = min(s[0] for s in spans), max(s[1] for s in spans)
     first, last = min(first, start), max(last, end)
-    clipped_before = start - first > max_chars
-    if clipped_before:
-        space = text.find(" ", start - max_chars, start)
-        first = space + 1 if space != -1 else start - max_chars
-    clipped_after = last - end > max_chars
-    if clipped_after:
-        space = text.rfind(" ", end, end + max_chars)
-        last = space if space != -1 else end + max_chars
-    return Context(text[first:start], text[start:end], text[end:last], clipped_before, clipped_after)
+    before, after = context_window(text, start, end, max_chars, first, last)
+    return Context(before, text[start:end], after, start - len(before) > first, end + len(after) < last)
 
 
 def citation_title(citation: Mapping[str, Any]) -> str:
