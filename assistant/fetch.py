@@ -26,9 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -39,6 +37,7 @@ from urllib.parse import urlsplit
 from .config import Settings
 from .corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
 from .errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
+from .files import write_atomic
 from .loaders import HIDDEN_STYLE, Loaded, decode, load_pdf
 from .text import normalise
 
@@ -546,20 +545,3 @@ def _same_url(a: str, b: str) -> bool:
         return (p.scheme.lower(), p.netloc.lower(), p.path.rstrip("/") or "/", p.query)
 
     return key(a) == key(b)
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write a file so that readers see the old or the new content, never half.
-
-    The temporary name starts with a dot, so the corpus scan ignores it.
-    """
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise

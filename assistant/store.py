@@ -26,6 +26,7 @@ from typing import Any
 
 from .chunking import CHUNKER_VERSION
 from .errors import IndexMismatchError, IndexMissingError
+from .files import fsync_dir, write_atomic
 
 log = logging.getLogger(__name__)
 
@@ -148,12 +149,6 @@ class Generation:
         self.max_batch = max(1, self.client.get_max_batch_size())
 
     # -- info -----------------------------------------------------------
-    def info(self) -> IndexInfo | None:
-        rows = dict(self.db.execute("SELECT key, value FROM info"))
-        if "embedding_model" not in rows:
-            return None
-        return IndexInfo(rows["embedding_model"], int(rows["embedding_dim"]), rows["chunker"], rows["chroma_version"])
-
     def write_info(self, info: IndexInfo) -> None:
         values = {**info.__dict__, "built_at": _now()}
         self.db.executemany("INSERT OR REPLACE INTO info VALUES (?, ?)", [(k, str(v)) for k, v in values.items()])
@@ -278,22 +273,9 @@ def publish(index_dir: Path, building: Path) -> Path:
     """Make a finished build the current generation, atomically."""
     final = index_dir / (GENERATION_PREFIX + building.name.removeprefix(BUILDING_PREFIX))
     os.replace(building, final)
-    _fsync_dir(index_dir)
-    tmp = index_dir / f".{CURRENT}.{secrets.token_hex(4)}"
-    tmp.write_text(final.name + "\n", encoding="utf-8")
-    with open(tmp, "rb") as f:
-        os.fsync(f.fileno())
-    os.replace(tmp, index_dir / CURRENT)
-    _fsync_dir(index_dir)
+    fsync_dir(index_dir)
+    write_atomic(index_dir / CURRENT, (final.name + "\n").encode("utf-8"))
     return final
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def clean_up(index_dir: Path, keep: int) -> list[Path]:
