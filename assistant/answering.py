@@ -281,7 +281,8 @@ class Assistant:
         about = metadata_passages(question, history, list(retriever.sources.values()), list(retriever.chunks.values()))
         hits = retriever.search(query, settings.candidates, mode, settings.lexical_weight)
         t1 = time.perf_counter()
-        if is_medical_question(question):
+        medical = is_medical_question(question)
+        if medical:
             chosen = []
         elif about and about_sources and mode != "lexical":
             chosen = [Hit(c, retriever.sources[c.source_id], 1.0, 1.0, 1.0) for c in about[:limit]]
@@ -298,7 +299,7 @@ class Assistant:
                 citation_for(n, h.chunk, h.source, h.dense or h.fused)
                 for n, h in enumerate([h for h in hits if not is_heading(h.chunk.text)][: settings.related_passages], 1)
             ]
-            message = f"{NOT_FOUND_MESSAGE} {MEDICAL_NOTE}" if is_medical_question(question) else NOT_FOUND_MESSAGE
+            message = f"{NOT_FOUND_MESSAGE} {MEDICAL_NOTE}" if medical else NOT_FOUND_MESSAGE
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
         if crisis.mentions_topic:
             answer.resources = CRISIS_RESOURCES

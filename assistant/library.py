@@ -26,7 +26,6 @@ class Library:
         self._generation: Generation | None = None
         self._pointer_mtime: float | None = None
         self._lock = threading.Lock()
-        self._listeners: list[Any] = []
 
     @property
     def embedder(self) -> Embedder:
