@@ -29,7 +29,7 @@ from .library import Library
 from .questions import clean_question
 from .retrieval import Hit, Mode, Retriever, tokenize
 from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
-from .scope import MEDICAL_NOTE, is_medical_question
+from .scope import is_medical_question, out_of_scope_note
 from .store import ChunkRecord, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -236,7 +236,9 @@ class Assistant:
         if best < settings.support_threshold:
             return False
         lexical = self.retriever().lexical
-        return any(lexical.shares_rare_word(query, h.chunk.id) for h in hits[:3])
+        by_words = sorted(hits, key=lambda h: h.lexical, reverse=True)[:3]
+        by_meaning = sorted(hits, key=lambda h: h.dense, reverse=True)[:3]
+        return any(lexical.shares_rare_word(query, h.chunk.id) for h in [*by_meaning, *by_words])
 
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""
@@ -279,12 +281,15 @@ class Assistant:
         t0 = time.perf_counter()
         retriever = self.retriever()
         about = metadata_passages(question, history, list(retriever.sources.values()), list(retriever.chunks.values()))
-        hits = retriever.search(query, settings.candidates, mode, settings.lexical_weight)
+        hits = retriever.search(query, settings.candidates, mode, settings.lexical_weight, settings.lexical_trust)
         t1 = time.perf_counter()
-        medical = is_medical_question(question)
-        if medical:
+        use_about = bool(about) and about_sources and mode != "lexical"
+        note = None
+        if is_medical_question(question) or not use_about:
+            note = out_of_scope_note(question, retriever.vocabulary)
+        if note:
             chosen = []
-        elif about and about_sources and mode != "lexical":
+        elif use_about:
             chosen = [Hit(c, retriever.sources[c.source_id], 1.0, 1.0, 1.0) for c in about[:limit]]
         elif mode == "lexical":
             supported = any(h.lexical >= settings.lexical_threshold for h in hits)
@@ -299,7 +304,7 @@ class Assistant:
                 citation_for(n, h.chunk, h.source, h.dense or h.fused)
                 for n, h in enumerate([h for h in hits if not is_heading(h.chunk.text)][: settings.related_passages], 1)
             ]
-            message = f"{NOT_FOUND_MESSAGE} {MEDICAL_NOTE}" if medical else NOT_FOUND_MESSAGE
+            message = f"{NOT_FOUND_MESSAGE} {note}" if note else NOT_FOUND_MESSAGE
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
         if crisis.mentions_topic:
             answer.resources = CRISIS_RESOURCES

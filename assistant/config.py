@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         0.15, ge=0.0, le=1.0, description="Least BM25 score (0..1) for an answer in the lexical-only mode."
     )
     lexical_weight: float = Field(1.0, ge=0.0, description="Weight of the BM25 ranking in the fusion (dense is 1).")
+    lexical_trust: float = Field(
+        0.5,
+        ge=0.0,
+        le=1.0,
+        description="Share of the question's words (weighted by rarity) the best BM25 passage must hold for the "
+        "word ranking to take part in the fusion; 0: always.",
+    )
     related_passages: int = Field(3, ge=0, le=10, description="Closest passages shown as related when not found.")
     context_chars: int = Field(300, ge=0, description="Characters of context shown around a cited passage.")
 

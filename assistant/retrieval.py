@@ -22,7 +22,7 @@ from .store import ChunkRecord, Generation, SourceRecord
 Mode = Literal["hybrid", "dense", "lexical"]
 
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-_STOPWORDS = frozenset(
+STOPWORDS = frozenset(
     """a about above after again against all am an and any are as at be because been before being below between both
     but by can could did do does doing down during each few for from further had has have having he her here hers
     herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
@@ -42,7 +42,7 @@ def tokenize(text: str) -> list[str]:
     True
     """
     text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    return [_stem(w) for w in _WORD.findall(text) if w not in _STOPWORDS and len(w) > 1]
+    return [_stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
 
 
 @functools.cache
@@ -110,6 +110,27 @@ class LexicalIndex:
         limit = max(1, int(max_share * len(self.ids)))
         return any(self._document_frequency.get(w, 0) <= limit for w in words & self._terms[position])
 
+    def coverage(self, query: str, chunk_id: str) -> float:
+        """Share of the query's words, weighted by rarity, that the chunk contains.
+
+        A word the corpus never uses counts as the rarest: a question in other
+        words than the text's is covered little, whatever it happens to share.
+
+        >>> index = LexicalIndex(["a", "b", "c"], ["gentle heart", "kind mind", "kind body"])
+        >>> index.coverage("gentle heart", "a"), index.coverage("kind heart", "b") < 0.5
+        (1.0, True)
+        >>> index.coverage("a gentle elephant", "a")
+        0.5
+        """
+        words = set(tokenize(query))
+        position = self._position.get(chunk_id)
+        if position is None or not words:
+            return 0.0
+        rarest = max(self._idf.values(), default=1.0)
+        weight = {w: max(self._idf.get(w, rarest), 0.0) for w in words}
+        total = sum(weight.values())
+        return sum(weight[w] for w in words & self._terms[position]) / total if total else 0.0
+
     def search(self, query: str, n: int) -> list[tuple[str, float]]:
         """(chunk id, score in 0..1) of the ``n`` best chunks with any query word."""
         terms = tokenize(query)
@@ -154,6 +175,21 @@ def fuse(
     return sorted(fused.items(), key=lambda item: item[1], reverse=True)
 
 
+def trust(coverage: float, full: float) -> float:
+    """Weight of the word ranking, from how much of the question its best passage covers.
+
+    A question in the text's own words ("What do we often reserve for
+    others?") is covered by one passage almost entirely, and the words find
+    it. A question in other words covers little of any passage; then BM25
+    ranks by whichever common words happen to match ("myself", "better"),
+    which only pulls the dense ranking away from the meaning.
+
+    >>> trust(0.8, 0.5), trust(0.2, 0.5), trust(0.2, 0.0)
+    (1.0, 0.0, 1.0)
+    """
+    return 1.0 if coverage >= full else 0.0
+
+
 class Retriever:
     """Retrieval over one generation; rebuilt when the generation changes."""
 
@@ -162,13 +198,24 @@ class Retriever:
         self._embed_query = embed_query
         self.chunks = {c.id: c for c in generation.chunks()}
         self.sources = {s.id: s for s in generation.sources()}
+        # Every word the sources use, to tell a name they never mention.
+        self.vocabulary = frozenset(
+            word.lower()
+            for source in self.sources.values()
+            for text in (source.text, source.title, source.author)
+            for word in re.findall(r"[^\W\d_]+", text)
+        )
         self.lexical = LexicalIndex(
             list(self.chunks), (passage_text(c, self.sources[c.source_id]) for c in self.chunks.values())
         )
 
-    def search(self, query: str, n: int, mode: Mode = "hybrid", lexical_weight: float = 0.5) -> list[Hit]:
+    def search(
+        self, query: str, n: int, mode: Mode = "hybrid", lexical_weight: float = 0.5, lexical_trust: float = 0.0
+    ) -> list[Hit]:
         dense = self.generation.query(self._embed_query(query), n) if mode != "lexical" else []
         lexical = self.lexical.search(query, n) if mode != "dense" else []
+        if mode == "hybrid" and lexical:
+            lexical_weight *= trust(self.lexical.coverage(query, lexical[0][0]), lexical_trust)
         dense_scores, lexical_scores = dict(dense), dict(lexical)
         hits = []
         for cid, score in fuse(dense, lexical, mode, lexical_weight):

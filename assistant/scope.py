@@ -1,18 +1,31 @@
 """Questions the corpus must never seem to answer, whatever it contains.
 
-The corpus is an essay on self-compassion. A question about medication or
-doses can share words with it ("anxiety", "stress") and would otherwise be
-answered with a loosely related passage, which a reader could take as medical
-advice. Such questions are answered ``not_found`` with a pointer to a
-professional.
+The corpus is an essay on self-compassion. Some questions share its words
+("anxiety", "kind to myself") and would otherwise be answered with a loosely
+related passage, although no passage can answer them. Each kind below is
+answered ``not_found`` with a note that says why:
 
-Not handled on purpose: general health questions without medication or
-dosing ("does sleep help stress?"); the similarity threshold handles those.
+- medication, doses and diagnoses: a reader could take a passage as medical
+  advice, so the note points to a professional;
+- requests to write something (a poem, a letter, a meditation script, a list
+  of prompts): an assistant that only quotes its sources writes nothing new;
+- questions that ask for figures (how many, what percentage): the essay
+  states none;
+- questions about a name the sources never use (a researcher, a therapy, a
+  condition: "Kristin Neff", "EMDR", "ADHD"): a passage about something
+  else is not an answer about it.
+
+Questions about the sources themselves ("how many references does it
+cite?") are answered before these checks. Not handled on purpose: general
+health questions without medication or dosing ("does sleep help stress?");
+the similarity threshold handles those.
 """
 
 from __future__ import annotations
 
 import re
+
+from .retrieval import STOPWORDS
 
 MEDICAL_NOTE = (
     "Questions about medication, doses or diagnoses need a doctor or a pharmacist; "
@@ -26,6 +39,95 @@ _MEDICAL = re.compile(
     r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*)\b",
     re.IGNORECASE,
 )
+
+
+WRITING_NOTE = (
+    "This assistant only quotes its sources; it does not write new text such as poems, letters, scripts or lists."
+)
+FIGURES_NOTE = "The sources give no figures of this kind: no counts, percentages or durations."
+
+_WRITING = re.compile(
+    r"\b(?:write|compose|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|\d+)\b"
+    r"|\bgive me (?:a|an|some|\d+)\b[^?.!]{0,40}\b(?:list|script|plan|prompts|exercises|affirmations|quotes|steps)\b"
+    r"|\b(?:poem|haiku|song|lyrics|essay|cover letter|prompts|affirmations|worksheet|step[- ]by[- ]step)\b"
+    r"|(?<![</])\bscript\b",  # a script to follow, not an HTML tag
+    re.IGNORECASE,
+)
+_FIGURES = re.compile(r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much)\b", re.IGNORECASE)
+
+# Capitalised words that name no topic: a question about them is still about its other words.
+_ORDINARY_CAPITALS = frozenset(
+    """i i'm i've i'd i'll ok okay mr mrs ms dr mom mum dad monday tuesday wednesday thursday friday saturday sunday
+    january february march april may june july august september october november december christmas""".split()
+)
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(]\s*|\s[—–-]\s)$")
+_CONTEXT_BEFORE = re.compile(r"\b(?:in|at|from|near|to)\s+$", re.IGNORECASE)
+_NAME = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+def unknown_names(question: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
+    """Names in the question (capitalised mid-sentence, or acronyms) that the sources never use.
+
+    A place a question mentions as its setting ("a nurse in London") names no
+    topic, nor does a question written all in capitals.
+
+    >>> known = {"self", "compassion", "kind", "marissa", "mireles"}
+    >>> unknown_names("Does self-compassion help with ADHD?", known)
+    ['ADHD']
+    >>> unknown_names("What did Kristin Neff's research find?", known)
+    ['Kristin', 'Neff']
+    >>> unknown_names("Is Marissa Mireles kind? Does she know?", known)
+    []
+    >>> unknown_names("I'm a nurse in London and feel bad", known), unknown_names("WHY AM I LIKE THIS", known)
+    ([], [])
+    """
+    words = list(_NAME.finditer(question))
+    capitals = [m.group(0) for m in words if m.group(0).isupper() and len(m.group(0)) > 1]
+    if len(capitals) * 2 > len(words):
+        return []
+    names = []
+    for match in words:
+        word = match.group(0)
+        base = re.split(r"['’]", word)[0]
+        lower = base.lower()
+        if not base[:1].isupper() or lower in _ORDINARY_CAPITALS or lower in STOPWORDS:
+            continue
+        before = question[: match.start()]
+        acronym = base.isupper() and len(base) > 1
+        if not acronym and _SENTENCE_START.search(before):
+            continue
+        if _CONTEXT_BEFORE.search(before):
+            continue
+        parts = [p for p in re.split(r"-", base.lower()) if p]
+        if not all(p in vocabulary for p in parts):
+            names.append(base)
+    return names
+
+
+def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
+    """Why the sources cannot answer this question whatever they contain, or None.
+
+    >>> out_of_scope_note("Write me a poem about being kind to myself", {"kind"}) == WRITING_NOTE
+    True
+    >>> out_of_scope_note("How many minutes a day should I practise?", set()) == FIGURES_NOTE
+    True
+    >>> out_of_scope_note("What is EMDR?", set())
+    'The sources never mention EMDR.'
+    >>> out_of_scope_note("Why am I so hard on myself?", set()) is None
+    True
+    >>> out_of_scope_note("<script>alert(1)</script> Why?", set()) is None
+    True
+    """
+    if is_medical_question(question):
+        return MEDICAL_NOTE
+    if _WRITING.search(question):
+        return WRITING_NOTE
+    if _FIGURES.search(question):
+        return FIGURES_NOTE
+    names = unknown_names(question, vocabulary)
+    if names:
+        return f"The sources never mention {' '.join(dict.fromkeys(names))}."
+    return None
 
 
 def is_medical_question(question: str) -> bool:

@@ -154,6 +154,46 @@ def test_a_medication_dose_is_never_answered_from_a_loosely_related_passage(assi
     assert "doctor or a pharmacist" in answer.answer
 
 
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("Write me a short poem about being gentle with myself", "does not write new text"),
+        ("Can you give me a guided meditation script for tonight?", "does not write new text"),
+        ("How many minutes a day should I practise self-compassion?", "no figures"),
+        ("Does self-compassion help with ADHD symptoms?", "never mention ADHD"),
+        ("What did Kristin Neff find about self-compassion?", "never mention Kristin Neff"),
+    ],
+)
+def test_questions_no_passage_can_answer_say_why(assistant, question, why):
+    """Each shares words with the essay, and a passage would otherwise stand in for an answer."""
+    answer = assistant.ask(question)
+    assert answer.status == "not_found"
+    assert answer.citations == []
+    assert why in answer.answer
+
+
+def test_questions_about_the_sources_are_not_taken_for_requests_for_figures(assistant):
+    answer = assistant.ask("How many sources does the article cite?")
+    assert answer.status == "answered"
+    assert {"rogers-2025", "tucker-2024"} <= {c.source_id for c in answer.citations}
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("I catch every single cold going around the office. could being gentler with myself make my body "
+         "fight off bugs better??", "immune function"),
+        ("I'm a worrier, constantly on edge and nervous about everything. does this help with that at all?",
+         "lower anxiety"),
+    ],
+)  # fmt: skip
+def test_a_question_in_other_words_is_ranked_by_meaning_not_by_stray_shared_words(assistant, question, fact):
+    """Words such as "constantly" or "better" match other passages; BM25 would put those first."""
+    answer = assistant.ask(question)
+    assert answer.status == "answered"
+    assert fact in answer.citations[0].quote
+
+
 def test_questions_about_the_article_are_cited(assistant):
     author = assistant.ask("Who wrote the article?")
     assert "Marissa Mireles" in author.citations[0].quote
