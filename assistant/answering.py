@@ -286,7 +286,8 @@ class Assistant:
         use_about = bool(about) and about_sources and mode != "lexical"
         note = None
         if is_medical_question(question) or not use_about:
-            note = out_of_scope_note(question, retriever.vocabulary)
+            closest = [h.chunk.text for h in hits if not is_heading(h.chunk.text) and not is_bibliographic(h)]
+            note = out_of_scope_note(question, retriever.vocabulary, closest[: settings.top_k])
         if note:
             chosen = []
         elif use_about:

@@ -255,8 +255,9 @@ def cite(settings: Settings, ref: str, as_json: bool) -> None:
 
 @cli.command("eval")
 @click.option(
-    "--questions", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=Path("eval/questions.jsonl"),
-    show_default=True, help="Question set (JSON lines).",
+    "--questions", "question_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+    default=[Path("eval/questions.jsonl"), Path("eval/independent.jsonl"), Path("eval/unseen.jsonl")],
+    show_default=True, help="Question set (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option(
     "--crisis", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=Path("eval/crisis.jsonl"),
@@ -266,7 +267,7 @@ def cite(settings: Settings, ref: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @click.pass_obj
 @handle_errors
-def evaluate(settings: Settings, questions: Path, crisis: Path, failures: bool, as_json: bool) -> None:
+def evaluate(settings: Settings, question_sets: tuple[Path, ...], crisis: Path, failures: bool, as_json: bool) -> None:
     """Measure retrieval, answers, refusals and the crisis check on the question sets.
 
     Builds a fresh index of the corpus in a temporary folder; `index/` is not touched.
@@ -277,16 +278,19 @@ def evaluate(settings: Settings, questions: Path, crisis: Path, failures: bool, 
     """
     from .evaluation import run_full_eval
 
-    report = run_full_eval(settings, questions, crisis, progress=None if as_json else lambda s: click.echo(s, err=True))
+    report = run_full_eval(
+        settings, question_sets, crisis, progress=None if as_json else lambda s: click.echo(s, err=True)
+    )
     if as_json:
         _echo_json(report)
         return
     click.echo(report["text"])
     if failures:
-        for row in report["metrics"]:
-            click.echo(f"\n{row['name']}: {len(row['failures'])} misses")
-            for line in row["failures"]:
-                click.echo(f"  {line}")
+        for question_set in report["sets"]:
+            for row in question_set["metrics"]:
+                click.echo(f"\n{question_set['path']}, {row['name']}: {len(row['failures'])} misses")
+                for line in row["failures"]:
+                    click.echo(f"  {line}")
 
 
 def main() -> None:

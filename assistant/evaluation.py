@@ -100,8 +100,8 @@ class Metrics:
     mrr: float
     fact: float
     exact: float
-    refused_out_of_scope: float
-    refused_near_miss: float
+    refused_out_of_scope: float | None  # None: the set has no such questions
+    refused_near_miss: float | None
     false_refusals: int
     answer_chars: float
     quote_chars: float
@@ -112,7 +112,7 @@ class Metrics:
     def row(self) -> list[str]:
         return [
             self.name, f"{self.hit1:.2f}", f"{self.hit3:.2f}", f"{self.mrr:.2f}", f"{self.fact:.2f}",
-            f"{self.exact:.0%}", f"{self.refused_out_of_scope:.2f}", f"{self.refused_near_miss:.2f}",
+            f"{self.exact:.0%}", _share_text(self.refused_out_of_scope), _share_text(self.refused_near_miss),
             str(self.false_refusals), f"{self.answer_chars:.0f}", f"{self.quote_chars:.0f}",
         ]  # fmt: skip
 
@@ -153,14 +153,18 @@ def score(name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer
         mrr=statistics.fmean([1 / r if r else 0.0 for r in ranks]) if ranks else 0.0,
         fact=_share(facts),
         exact=_share(exact) if exact else 1.0,
-        refused_out_of_scope=_share([a.status == "not_found" for a in out_of_scope]),
-        refused_near_miss=_share([a.status == "not_found" for a in near_miss]),
+        refused_out_of_scope=_share([a.status == "not_found" for a in out_of_scope]) if out_of_scope else None,
+        refused_near_miss=_share([a.status == "not_found" for a in near_miss]) if near_miss else None,
         false_refusals=sum(a.status != "answered" for _, a in answerable),
         answer_chars=statistics.fmean([len(a.answer) for a in answered]) if answered else 0.0,
         quote_chars=statistics.fmean([len(c.quote) for c in citations]) if citations else 0.0,
         failures=failures,
         by_category=by_category,
     )
+
+
+def _share_text(value: float | None) -> str:
+    return "–" if value is None else f"{value:.2f}"
 
 
 def _share(values: Sequence[bool]) -> float:
@@ -298,35 +302,41 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def run_full_eval(
     settings: Settings,
-    questions_path: Path,
+    question_paths: Sequence[Path],
     crisis_path: Path | None = None,
     embedder: Embedder | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Every figure `assistant eval` prints, as data and as text."""
+    """Every figure `assistant eval` prints, as data and as text: each question set, then the crisis check."""
     import dataclasses
 
     embedder = embedder or Embedder()
-    report = run_eval(settings, questions_path, embedder, progress=progress)
-    rows = [m.row() for m in report.metrics]
-    sections = [
-        f"Answers on {questions_path} ({report.questions} questions)",
-        format_table(HEADER, rows),
-        "Hybrid pipeline by category of answerable question",
-        format_table(
-            ["category", "questions", "hit@1", "fact"],
-            [
-                [name, str(n), f"{hits / n:.2f}", f"{facts / n:.2f}"]
-                for name, (n, hits, facts) in sorted(report.metrics[0].by_category.items())
-            ],
-        ),
-        "Calibration (best dense similarity): " + json.dumps(report.calibration),
-    ]
-    result: dict[str, Any] = {
-        "questions": report.questions,
-        "metrics": [dataclasses.asdict(m) for m in report.metrics],
-        "calibration": report.calibration,
-    }
+    sections: list[str] = []
+    result: dict[str, Any] = {"sets": []}
+    report: EvalReport | None = None
+    for path in question_paths:
+        report = run_eval(settings, path, embedder, progress=progress)
+        sections += [
+            f"Answers on {path} ({report.questions} questions)",
+            format_table(HEADER, [m.row() for m in report.metrics]),
+            "Hybrid pipeline by category",
+            format_table(
+                ["category", "questions", "hit@1", "fact"],
+                [
+                    [name, str(n), f"{hits / n:.2f}", f"{facts / n:.2f}"]
+                    for name, (n, hits, facts) in sorted(report.metrics[0].by_category.items())
+                ],
+            ),
+            "Calibration (best dense similarity): " + json.dumps(report.calibration),
+        ]
+        result["sets"].append(
+            {
+                "path": str(path),
+                "questions": report.questions,
+                "metrics": [dataclasses.asdict(m) for m in report.metrics],
+                "calibration": report.calibration,
+            }
+        )
     if crisis_path is not None:
         from .safety import evaluate_crisis
 
@@ -340,12 +350,12 @@ def run_full_eval(
             "false alarms": crisis.false_alarms,
         }
         sections += [f"Crisis check on {crisis_path}", format_crisis(result["crisis"])]
-    result["robustness"] = report.robustness
+    result["robustness"] = report.robustness if report else []
     sections += [
         "Robustness (hostile and unusual questions)",
         format_table(
             ["input", "expected", "outcome", "ok"],
-            [[r["input"], r["expected"], r["outcome"], "yes" if r["ok"] else "NO"] for r in report.robustness],
+            [[r["input"], r["expected"], r["outcome"], "yes" if r["ok"] else "NO"] for r in result["robustness"]],
         ),
     ]
     result["text"] = "\n\n".join(sections)

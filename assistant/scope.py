@@ -9,8 +9,9 @@ answered ``not_found`` with a note that says why:
   advice, so the note points to a professional;
 - requests to write something (a poem, a letter, a meditation script, a list
   of prompts): an assistant that only quotes its sources writes nothing new;
-- questions that ask for figures (how many, what percentage): the essay
-  states none;
+- questions that ask for a figure (how many, what percentage) when none of
+  the closest passages states one: the essay states none, though a user's
+  file or a fetched page may;
 - questions about a name the sources never use (a researcher, a therapy, a
   condition: "Kristin Neff", "EMDR", "ADHD"): a passage about something
   else is not an answer about it.
@@ -24,6 +25,7 @@ the similarity threshold handles those.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from .retrieval import STOPWORDS
 
@@ -44,7 +46,7 @@ _MEDICAL = re.compile(
 WRITING_NOTE = (
     "This assistant only quotes its sources; it does not write new text such as poems, letters, scripts or lists."
 )
-FIGURES_NOTE = "The sources give no figures of this kind: no counts, percentages or durations."
+FIGURES_NOTE = "The passages closest to this question state no figures: no counts, percentages or durations."
 
 _WRITING = re.compile(
     r"\b(?:write|compose|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|\d+)\b"
@@ -54,6 +56,11 @@ _WRITING = re.compile(
     re.IGNORECASE,
 )
 _FIGURES = re.compile(r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much)\b", re.IGNORECASE)
+_FIGURE = re.compile(
+    r"\d|%|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
+    r"|hundred|thousand|million|half|twice|dozen|percent)\b",
+    re.IGNORECASE,
+)
 
 # Capitalised words that name no topic: a question about them is still about its other words.
 _ORDINARY_CAPITALS = frozenset(
@@ -104,12 +111,14 @@ def unknown_names(question: str, vocabulary: frozenset[str] | set[str]) -> list[
     return names
 
 
-def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str]) -> str | None:
-    """Why the sources cannot answer this question whatever they contain, or None.
+def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], passages: Sequence[str] = ()) -> str | None:
+    """Why the sources cannot answer this question, or None; ``passages`` are the closest ones found.
 
     >>> out_of_scope_note("Write me a poem about being kind to myself", {"kind"}) == WRITING_NOTE
     True
-    >>> out_of_scope_note("How many minutes a day should I practise?", set()) == FIGURES_NOTE
+    >>> out_of_scope_note("How many minutes a day should I practise?", set(), ["Practise daily."]) == FIGURES_NOTE
+    True
+    >>> out_of_scope_note("How many breaths does it take?", set(), ["It takes seven breaths."]) is None
     True
     >>> out_of_scope_note("What is EMDR?", set())
     'The sources never mention EMDR.'
@@ -122,7 +131,7 @@ def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str]) -> s
         return MEDICAL_NOTE
     if _WRITING.search(question):
         return WRITING_NOTE
-    if _FIGURES.search(question):
+    if _FIGURES.search(question) and not any(_FIGURE.search(p) for p in passages):
         return FIGURES_NOTE
     names = unknown_names(question, vocabulary)
     if names:

@@ -19,8 +19,21 @@ def test_hybrid_answers_meet_the_measured_quality(settings, embedder):
     hybrid, dense = report.metrics
     assert hybrid.exact == 1.0  # every quote is the source text at its offsets
     assert hybrid.refused_out_of_scope == 1.0
+    assert hybrid.refused_near_miss is not None and hybrid.refused_near_miss >= 0.5
     assert hybrid.false_refusals <= 2
-    assert hybrid.hit1 >= 0.65 and hybrid.fact >= 0.80
+    assert hybrid.hit1 >= 0.70 and hybrid.fact >= 0.80
     # Fusing BM25 with dense search must keep earning its place.
     assert hybrid.hit1 >= dense.hit1 and hybrid.false_refusals <= dense.false_refusals
     assert all(row["ok"] for row in report.robustness)
+
+
+def test_questions_written_apart_from_the_pipeline_keep_their_measured_quality(settings, embedder):
+    """eval/independent.jsonl: everyday paraphrases and out-of-scope questions, written without seeing the code."""
+    report = run_eval(settings, ROOT / "eval/independent.jsonl", embedder, pipelines=("hybrid", "dense"))
+    hybrid, dense = report.metrics
+    assert hybrid.exact == 1.0
+    assert hybrid.hit1 >= 0.25 and hybrid.hit3 >= 0.50 and hybrid.fact >= 0.50
+    assert hybrid.refused_out_of_scope is not None and hybrid.refused_out_of_scope >= 0.70
+    assert hybrid.false_refusals <= 6
+    # Words join the fusion only when the question uses the text's words, so they never drag paraphrases down.
+    assert hybrid.hit1 >= dense.hit1 and hybrid.hit3 >= dense.hit3
