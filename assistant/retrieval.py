@@ -4,7 +4,8 @@ Dense search understands paraphrases ("being gentle with myself" for
 "self-compassion"); BM25 catches exact names, dates and rare words that a
 small embedding model blurs ("Tucker", "2024"). Reciprocal rank fusion
 combines the two rankings without having to calibrate their scores against
-each other. The dense cosine of the best passage is kept separately, because
+each other; BM25 takes part only when the question is in the text's own words
+(see ``trust``). The dense cosine of the best passage is kept separately, because
 the decision to answer or to say "not found" is taken on it.
 """
 
