@@ -317,7 +317,7 @@ def run_full_eval(
     for path in question_paths:
         report = run_eval(settings, path, embedder, progress=progress)
         sections += [
-            f"Answers on {path} ({report.questions} questions)",
+            f"Answers on {path} ({report.questions} question{'' if report.questions == 1 else 's'})",
             format_table(HEADER, [m.row() for m in report.metrics]),
             "Hybrid pipeline by category",
             format_table(

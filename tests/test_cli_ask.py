@@ -99,3 +99,35 @@ def test_asking_before_any_index_says_how_to_build_it(settings):
     )
     assert result.returncode == 1
     assert "assistant index" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_eval_reports_every_question_set_it_is_given(cli, tmp_path):
+    from tests.conftest import ROOT
+
+    rows = {
+        "small.jsonl": [
+            {"id": "a1", "question": "What does a foundation of self-acceptance allow us to do?",
+             "category": "direct", "answerable": True, "fact": ["authentic and lasting"],
+             "gold": [{"source_id": "healing-from-within",
+                       "quote": "This foundation of self-acceptance allows us to grow in ways that are authentic and "
+                                "lasting."}]},
+            {"id": "a2", "question": "What is the capital of France?", "category": "out_of_scope",
+             "answerable": False},
+        ],
+        "other.jsonl": [
+            {"id": "b1", "question": "Write me a poem about being kind to myself", "category": "out_of_scope",
+             "answerable": False},
+        ],
+    }  # fmt: skip
+    paths = []
+    for name, questions in rows.items():
+        (tmp_path / name).write_text("\n".join(json.dumps(q) for q in questions) + "\n", encoding="utf-8")
+        paths += ["--questions", str(tmp_path / name)]
+    result = cli("eval", "--json", *paths, "--crisis", str(ROOT / "eval/crisis.jsonl"))
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert [s["path"] for s in report["sets"]] == [str(tmp_path / "small.jsonl"), str(tmp_path / "other.jsonl")]
+    small, other = (s["metrics"][0] for s in report["sets"])
+    assert small["name"] == "hybrid" and small["hit1"] == 1.0 and small["refused_out_of_scope"] == 1.0
+    assert other["refused_out_of_scope"] == 1.0 and other["refused_near_miss"] is None
+    assert f"Answers on {tmp_path / 'other.jsonl'} (1 question)" in report["text"]
