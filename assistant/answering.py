@@ -173,22 +173,18 @@ def inline(text: str) -> str:
 
 
 def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float) -> Citation:
-    from .citations import link_for
+    from .citations import link_for, source_fields
 
+    quote = source.text[chunk.start : chunk.end]
     return Citation(
         n=n,
         chunk_id=chunk.id,
-        source_id=source.id,
-        kind=source.kind,
-        title=source.title,
-        author=source.author,
-        date=source.date,
-        url=source.url,
-        quote=source.text[chunk.start : chunk.end],
+        **source_fields(source),
+        quote=quote,
         start=chunk.start,
         end=chunk.end,
         score=round(score, 4),
-        link=link_for(source.url, source.text[chunk.start : chunk.end]),
+        link=link_for(source.url, quote),
     )
 
 

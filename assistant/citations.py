@@ -4,10 +4,41 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any, Protocol
 from urllib.parse import quote as percent_encode
 
 from .errors import SourceNotFoundError
 from .store import Generation, SourceRecord
+
+
+class Citable(Protocol):
+    """What a citation names of its source: a manifest entry or an indexed source alike."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def author(self) -> str: ...
+    @property
+    def date(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+
+
+def source_fields(source: Citable) -> dict[str, Any]:
+    """The source details every citation carries, in the index and in answers alike."""
+    return {
+        "source_id": source.id,
+        "kind": source.kind,
+        "title": source.title,
+        "author": source.author,
+        "date": source.date,
+        "url": source.url,
+    }
+
 
 _SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]*):(?P<start>\d+)-(?P<end>\d+)$")
 
@@ -70,15 +101,9 @@ class Passage:
     link: str
 
     def to_dict(self) -> dict:
-        s = self.source
         return {
             "chunk_id": self.chunk_id,
-            "source_id": s.id,
-            "kind": s.kind,
-            "title": s.title,
-            "author": s.author,
-            "date": s.date,
-            "url": s.url,
+            **source_fields(self.source),
             "link": self.link,
             "start": self.start,
             "end": self.end,

@@ -20,6 +20,7 @@ from typing import Any
 from filelock import FileLock, Timeout
 
 from .chunking import Chunk, chunk_id, chunk_text, passage_text
+from .citations import source_fields
 from .config import Settings
 from .corpus import Document, scan
 from .embeddings import Embedder
@@ -120,14 +121,8 @@ def chunk_records(document: Document, max_chars: int) -> list[ChunkRecord]:
 
 
 def chroma_metadata(record: ChunkRecord, document: Document) -> dict[str, Any]:
-    s = document.source
     return {
-        "source_id": s.id,
-        "kind": s.kind,
-        "title": s.title,
-        "author": s.author,
-        "date": s.date,
-        "url": s.url,
+        **source_fields(document.source),
         "start": record.start,
         "end": record.end,
         "paragraph": record.paragraph,
