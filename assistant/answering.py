@@ -29,7 +29,7 @@ from .library import Library
 from .questions import clean_question
 from .retrieval import Hit, Mode, Retriever, tokenize
 from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
-from .scope import is_medical_question, out_of_scope_note
+from .scope import out_of_scope_note
 from .store import ChunkRecord, SourceRecord
 
 log = logging.getLogger(__name__)
@@ -280,10 +280,8 @@ class Assistant:
         hits = retriever.search(query, settings.candidates, mode, settings.lexical_weight, settings.lexical_trust)
         t1 = time.perf_counter()
         use_about = bool(about) and about_sources and mode != "lexical"
-        note = None
-        if is_medical_question(question) or not use_about:
-            closest = [h.chunk.text for h in hits if not is_heading(h.chunk.text) and not is_bibliographic(h)]
-            note = out_of_scope_note(question, retriever.vocabulary, closest[: settings.top_k])
+        closest = [h.chunk.text for h in hits if not is_heading(h.chunk.text) and not is_bibliographic(h)]
+        note = out_of_scope_note(question, retriever.vocabulary, closest[: settings.top_k], use_about)
         if note:
             chosen = []
         elif use_about:

@@ -199,15 +199,18 @@ class Retriever:
         self._embed_query = embed_query
         self.chunks = {c.id: c for c in generation.chunks()}
         self.sources = {s.id: s for s in generation.sources()}
-        # Every word the sources use, to tell a name they never mention.
-        self.vocabulary = frozenset(
+        self.lexical = LexicalIndex(
+            list(self.chunks), (passage_text(c, self.sources[c.source_id]) for c in self.chunks.values())
+        )
+
+    @functools.cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """Every word the sources use, to tell a name they never mention."""
+        return frozenset(
             word.lower()
             for source in self.sources.values()
             for text in (source.text, source.title, source.author)
             for word in re.findall(r"[^\W\d_]+", text)
-        )
-        self.lexical = LexicalIndex(
-            list(self.chunks), (passage_text(c, self.sources[c.source_id]) for c in self.chunks.values())
         )
 
     def search(

@@ -111,8 +111,13 @@ def unknown_names(question: str, vocabulary: frozenset[str] | set[str]) -> list[
     return names
 
 
-def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], passages: Sequence[str] = ()) -> str | None:
+def out_of_scope_note(
+    question: str, vocabulary: frozenset[str] | set[str], passages: Sequence[str] = (), about_sources: bool = False
+) -> str | None:
     """Why the sources cannot answer this question, or None; ``passages`` are the closest ones found.
+
+    A question about the sources themselves (``about_sources``: "how many
+    references does it cite?") is only checked for medication.
 
     >>> out_of_scope_note("Write me a poem about being kind to myself", {"kind"}) == WRITING_NOTE
     True
@@ -122,6 +127,8 @@ def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], pass
     True
     >>> out_of_scope_note("What is EMDR?", set())
     'The sources never mention EMDR.'
+    >>> out_of_scope_note("How many sources does it cite?", set(), about_sources=True) is None
+    True
     >>> out_of_scope_note("Why am I so hard on myself?", set()) is None
     True
     >>> out_of_scope_note("<script>alert(1)</script> Why?", set()) is None
@@ -129,6 +136,8 @@ def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], pass
     """
     if is_medical_question(question):
         return MEDICAL_NOTE
+    if about_sources:
+        return None
     if _WRITING.search(question):
         return WRITING_NOTE
     if _FIGURES.search(question) and not any(_FIGURE.search(p) for p in passages):
