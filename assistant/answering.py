@@ -134,15 +134,21 @@ def _overlap(a: str, b: str) -> float:
     return len(x & y) / min(len(x), len(y)) if x and y else 0.0
 
 
-def select_passages(hits: Sequence[Hit], margin: float, limit: int, score=lambda h: h.dense) -> list[Hit]:
+def select_passages(
+    hits: Sequence[Hit], margin: float, limit: int, score=lambda h: h.dense, names_it=lambda h: False
+) -> list[Hit]:
     """The passages an answer is made of, in retrieval order.
 
-    The first passage that says something (not a heading: a title is only an
-    answer to "what is it called?", which the source questions handle) leads; others
-    follow when they are not much weaker than the best (``margin``), are not a
-    reference line, and do not repeat a passage already kept.
+    The first passage that says something leads: not a heading (a title is
+    only an answer to "what is it called?") and not a reference line (it
+    answers "what does the article cite?"); the source questions handle both.
+    A reference line stays only when the question names something in it
+    (``names_it``: "Secure Minds Psychology") or nothing else was found.
+    Others follow when they are not much weaker than the best (``margin``)
+    and do not repeat a passage already kept.
     """
     usable = [h for h in hits if len(h.chunk.text) >= 20 and not is_heading(h.chunk.text)]
+    usable = [h for h in usable if not is_bibliographic(h) or names_it(h)] or usable[:1]
     if not usable:
         return []
     best = max(score(h) for h in usable)
@@ -150,7 +156,7 @@ def select_passages(hits: Sequence[Hit], margin: float, limit: int, score=lambda
     for hit in usable[1:]:
         if len(chosen) == limit:
             break
-        if score(hit) < best - margin or is_bibliographic(hit):
+        if score(hit) < best - margin:
             continue
         if any(_overlap(hit.chunk.text, c.chunk.text) > 0.6 for c in chosen):
             continue
@@ -290,7 +296,17 @@ class Assistant:
             supported = any(h.lexical >= settings.lexical_threshold for h in hits)
             chosen = select_passages(hits, 1.0, limit, lambda h: h.lexical) if supported else []
         else:
-            chosen = select_passages(hits, settings.relevance_margin, limit) if self._supported(query, hits) else []
+            lexical = retriever.lexical
+            chosen = (
+                select_passages(
+                    hits,
+                    settings.relevance_margin,
+                    limit,
+                    names_it=lambda h: lexical.shares_rare_word(query, h.chunk.id),
+                )
+                if self._supported(query, hits)
+                else []
+            )
         if chosen:
             text, citations = compose(chosen)
             answer = Answer(question=question, status="answered", answer=text, citations=citations, query=query)

@@ -42,6 +42,17 @@ def test_selection_drops_weak_repeated_and_bibliographic_passages():
     assert chosen == [best, other]
 
 
+def test_a_reference_line_never_leads_an_answer_that_has_a_passage():
+    reference = hit(0, 26, 0.80, section="References")
+    body = hit(27, 53, 0.75)
+    assert select_passages([reference, body], margin=0.1, limit=3) == [body]
+    assert select_passages([reference], margin=0.1, limit=3) == [reference]
+    assert select_passages([reference, body], margin=0.1, limit=3, names_it=lambda h: h is reference) == [
+        reference,
+        body,
+    ]
+
+
 def test_composed_answer_cites_every_passage_verbatim_in_order():
     text, citations = compose([hit(27, 53, 0.8), hit(0, 26, 0.7)])
     assert text == "Kindness heals old wounds. [1] Rest matters for everyone. [2]"
@@ -127,6 +138,14 @@ def test_a_paraphrased_question_gets_the_right_sentence_verbatim(assistant):
     source = assistant.retriever().sources[first.source_id]
     assert source.text[first.start : first.end] == first.quote
     assert "[1]" in answer.answer and first.quote in answer.answer
+
+
+def test_what_is_self_compassion_is_answered_from_the_essay_not_a_reference_title(assistant):
+    answer = assistant.ask("What is self-compassion?")
+    assert answer.status == "answered"
+    assert all("Tucker, P." not in c.quote and "Rogers Behavioral" not in c.quote for c in answer.citations)
+    named = assistant.ask("What is Secure Minds Psychology?")
+    assert "Secure Minds Psychology" in named.citations[0].quote
 
 
 def test_every_sentence_of_an_answer_carries_a_marker(assistant):
