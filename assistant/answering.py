@@ -164,6 +164,63 @@ def select_passages(
     return chosen
 
 
+_TERM = r"(?P<{}>[\w’'-]+(?:\s+[\w’'-]+){{0,2}})"
+_DEFINITION_QUESTION = re.compile(
+    r"^\W*(?:so\W+|ok(?:ay)?\W+)?(?:"
+    r"what(?:'s|’s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?"
+    + _TERM.format("a")
+    + r"|what\s+does\s+(?:the\s+word\s+)?"
+    + _TERM.format("b")
+    + r"\s+(?:mean|involve)"
+    + r"|(?:define|(?:the\s+)?(?:definition|meaning)\s+of)\s+"
+    + _TERM.format("c")
+    + r")\W*$",
+    re.IGNORECASE,
+)
+_NOT_TERMS = {"it", "this", "that", "they", "those", "these", "there", "he", "she", "them"}
+
+
+def definition_term(question: str) -> str:
+    """The term a "what is X?" question asks to have defined, or "".
+
+    >>> definition_term("What is self-compassion?"), definition_term("define self compassion")
+    ('self-compassion', 'self compassion')
+    >>> definition_term("What does self-compassion mean?"), definition_term("What is it?")
+    ('self-compassion', '')
+    >>> definition_term("What is the link between stress and the body?")
+    ''
+    """
+    match = _DEFINITION_QUESTION.match(question)
+    term = next((g for g in match.groups() if g), "") if match else ""
+    return "" if term.lower() in _NOT_TERMS else term
+
+
+def defines(text: str, term: str) -> bool:
+    """Whether a passage says what ``term`` is ("X involves…", "X is…", "X means…").
+
+    >>> defines("At its core, self-compassion involves treating ourselves kindly.", "self compassion")
+    True
+    >>> defines("Self-compassion also enables us to build resilience.", "self-compassion")
+    False
+    >>> defines("One aspect of self-compassion is its role in growth.", "self-compassion")
+    False
+    """
+    words = [re.escape(w) for w in re.split(r"[\s-]+", term.strip()) if w]
+    if not words:
+        return False
+    pattern = r"[\s-]+".join(words) + r"\s+(?:is|are|involves|means|refers\s+to|describes)\b"
+    # The term opens a sentence or a clause: "aspects of X is" says nothing of what X is.
+    return re.search(r"(?:^|[.,;:!?]\s+)" + pattern, text, re.IGNORECASE | re.MULTILINE) is not None
+
+
+def definitions_first(question: str, hits: Sequence[Hit]) -> list[Hit]:
+    """For "what is X?", passages that say what X is come first; the rest keep their order."""
+    term = definition_term(question)
+    if not term:
+        return list(hits)
+    return sorted(hits, key=lambda h: not defines(h.chunk.text, term))
+
+
 def is_bibliographic(hit: Hit) -> bool:
     """A reference line: it can answer what is cited, but supports no other claim."""
     return hit.source.kind == "reference" or hit.chunk.section.lower() in {"references", "bibliography", "sources"}
@@ -288,25 +345,21 @@ class Assistant:
         use_about = bool(about) and about_sources and mode != "lexical"
         closest = [h.chunk.text for h in hits if not is_heading(h.chunk.text) and not is_bibliographic(h)]
         note = out_of_scope_note(question, retriever.vocabulary, closest[: settings.top_k], use_about)
+
+        def names_it(hit: Hit) -> bool:  # the question names something in this passage
+            return retriever.lexical.shares_rare_word(query, hit.chunk.id)
+
         if note:
             chosen = []
         elif use_about:
             chosen = [Hit(c, retriever.sources[c.source_id], 1.0, 1.0, 1.0) for c in about[:limit]]
         elif mode == "lexical":
             supported = any(h.lexical >= settings.lexical_threshold for h in hits)
-            chosen = select_passages(hits, 1.0, limit, lambda h: h.lexical) if supported else []
+            chosen = select_passages(hits, 1.0, limit, lambda h: h.lexical, names_it) if supported else []
         else:
-            lexical = retriever.lexical
-            chosen = (
-                select_passages(
-                    hits,
-                    settings.relevance_margin,
-                    limit,
-                    names_it=lambda h: lexical.shares_rare_word(query, h.chunk.id),
-                )
-                if self._supported(query, hits)
-                else []
-            )
+            supported = self._supported(query, hits)
+            ranked = definitions_first(question, hits)
+            chosen = select_passages(ranked, settings.relevance_margin, limit, names_it=names_it) if supported else []
         if chosen:
             text, citations = compose(chosen)
             answer = Answer(question=question, status="answered", answer=text, citations=citations, query=query)

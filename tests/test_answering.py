@@ -143,6 +143,7 @@ def test_a_paraphrased_question_gets_the_right_sentence_verbatim(assistant):
 def test_what_is_self_compassion_is_answered_from_the_essay_not_a_reference_title(assistant):
     answer = assistant.ask("What is self-compassion?")
     assert answer.status == "answered"
+    assert answer.citations[0].quote.startswith("At its core, self-compassion involves")
     assert all("Tucker, P." not in c.quote and "Rogers Behavioral" not in c.quote for c in answer.citations)
     named = assistant.ask("What is Secure Minds Psychology?")
     assert "Secure Minds Psychology" in named.citations[0].quote
