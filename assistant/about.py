@@ -12,6 +12,7 @@ Not handled on purpose: questions that compare sources ("which is newer?").
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -153,3 +154,54 @@ def metadata_passages(
             if chunk is not None:
                 return [chunk]
     return []
+
+
+_SAYS = re.compile(
+    r"\b(?:say|says|said|recommend\w*|suggest\w*|advis\w*|argu\w*|claim\w*|find|found|finds|mean|describe\w*|explain\w*"
+    r"|think|thinks|list\w*|offer\w*|propos\w*|tips?|ways?|steps?|about)\b",
+    re.IGNORECASE,
+)
+
+
+def unheld_reference_note(question: str, sources: Sequence[SourceRecord]) -> str | None:
+    """A note when a question asks what a cited page says and the corpus holds only its citation.
+
+    The reference entries are the article's citation lines; the pages' text
+    arrives only with ``assistant fetch``. The page is recognised by words of
+    its author ("Tucker", "Rogers Behavioral Health"), not by ordinary words of
+    its title, so "what are the benefits of self-compassion?" stays a question
+    about the article.
+
+    >>> ref = SourceRecord("t", "reference", "Kindness when low", "P. Tucker, Secure Minds", "2024", "https://x/k", {},
+    ...                    "h", "Tucker, P. (2024). Kindness when low.", 1, "now")
+    >>> unheld_reference_note("What does Tucker recommend?", [ref])[:52]
+    'The corpus holds only the citation of “Kindness when'
+    >>> unheld_reference_note("When was the Tucker piece published?", [ref]) is None
+    True
+    >>> page = SourceRecord("p", "web snapshot", "Kindness", "", "", "https://x/k", {}, "h", "…", 4, "now")
+    >>> unheld_reference_note("What does Tucker recommend?", [ref, page]) is None
+    True
+    """
+    if asked_fields(question) or not _SAYS.search(question):
+        return None
+    words = set(re.findall(r"[^\W\d_]+", question.lower()))
+    # Words the other sources use outside their citation lines ("health", "mind") name nothing.
+    citations = [s.text for s in sources if s.kind == "reference"]
+    others: set[str] = set()
+    for other in sources:
+        if other.kind != "reference":
+            body = functools.reduce(lambda text, line: text.replace(line, " "), citations, other.text)
+            others |= set(re.findall(r"[^\W\d_]+", body.lower()))
+    held = {s.url for s in sources if s.kind != "reference"} | {
+        s.extra.get("final_url", "") for s in sources if s.kind != "reference"
+    }
+    for source in sources:
+        if source.kind != "reference" or source.url in held:
+            continue
+        authors = {w for w in re.findall(r"[^\W\d_]+", source.author.lower()) if len(w) > 2} - others
+        if words & authors:
+            return (
+                f"The corpus holds only the citation of “{source.title}” ({source.author}), not the page's text; "
+                "`assistant fetch` adds it where the site is reachable."
+            )
+    return None

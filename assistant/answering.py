@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .about import metadata_passages
+from .about import metadata_passages, unheld_reference_note
 from .chunking import is_heading, passage_text
 from .config import Settings
 from .errors import InvalidQuestionError
@@ -222,8 +222,20 @@ def definitions_first(question: str, hits: Sequence[Hit]) -> list[Hit]:
 
 
 def is_bibliographic(hit: Hit) -> bool:
-    """A reference line: it can answer what is cited, but supports no other claim."""
-    return hit.source.kind == "reference" or hit.chunk.section.lower() in {"references", "bibliography", "sources"}
+    """A reference line or a byline: it answers what is cited, or who wrote it and when, and no other claim.
+
+    >>> byline = "Writer: Marissa Mireles\\nMar 19\\n3 min read"
+    >>> source = SourceRecord("a", "article", "T", "Marissa Mireles", "Mar 19", "", {}, "h", byline, 1, "now")
+    >>> is_bibliographic(Hit(ChunkRecord("a:0-9:x", "a", 0, 9, 0, "T", 0, byline), source, 0.5, 0.0, 0.5))
+    True
+    """
+    text = hit.chunk.text
+    byline = len(text) < 160 and bool(hit.source.author) and hit.source.author in text
+    return (
+        byline
+        or hit.source.kind == "reference"
+        or hit.chunk.section.lower() in {"references", "bibliography", "sources"}
+    )
 
 
 def inline(text: str) -> str:
@@ -344,7 +356,9 @@ class Assistant:
         t1 = time.perf_counter()
         use_about = bool(about) and about_sources and mode != "lexical"
         closest = [h.chunk.text for h in hits if not is_heading(h.chunk.text) and not is_bibliographic(h)]
-        note = out_of_scope_note(question, retriever.vocabulary, closest[: settings.top_k], use_about)
+        note = out_of_scope_note(question, retriever.vocabulary, closest[: settings.top_k], use_about) or (
+            None if use_about else unheld_reference_note(question, list(retriever.sources.values()))
+        )
 
         def names_it(hit: Hit) -> bool:  # the question names something in this passage
             return retriever.lexical.shares_rare_word(query, hit.chunk.id)

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from .retrieval import STOPWORDS
 
 MEDICAL_NOTE = (
-    "Questions about medication, doses or diagnoses need a doctor or a pharmacist; "
+    "Questions about medication, doses, cures or diagnoses need a doctor or a pharmacist; "
     "this assistant only quotes an essay on self-compassion and its references."
 )
 
@@ -38,7 +38,7 @@ _MEDICAL = re.compile(
     r"\b(?:dose|doses|dosage|dosing|overdose|mg|milligrams?|mcg|prescri\w*|medications?|medicines?|meds|pills?|tablets?"
     r"|antidepressants?|ssris?|snris?|benzodiazepines?|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro"
     r"|citalopram|paroxetine|venlafaxine|bupropion|xanax|alprazolam|valium|diazepam|lorazepam|ativan|lithium"
-    r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*)\b",
+    r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*|cure|cures|cured|curing)\b",
     re.IGNORECASE,
 )
 
@@ -50,17 +50,46 @@ FIGURES_NOTE = "The passages closest to this question state no figures: no count
 
 _WRITING = re.compile(
     r"\b(?:write|compose|draft)\s+(?:me\s+|us\s+)?(?:a|an|some|\d+)\b"
-    r"|\bgive me (?:a|an|some|\d+)\b[^?.!]{0,40}\b(?:list|script|plan|prompts|exercises|affirmations|quotes|steps)\b"
+    r"|\bgive me (?:a|an|some|\d+)\b[^?.!]{0,40}\b(?:list|script|plan|prompts|exercises|affirmations|quotes|steps"
+    r"|phrases|examples|mantras|sentences|words)\b"
     r"|\b(?:poem|haiku|song|lyrics|essay|cover letter|prompts|affirmations|worksheet|step[- ]by[- ]step)\b"
     r"|(?<![</])\bscript\b",  # a script to follow, not an HTML tag
     re.IGNORECASE,
 )
-_FIGURES = re.compile(r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much)\b", re.IGNORECASE)
+_NUMBER = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)"
+# "How many…?", and "what are the three…?": the answer is a figure, or a list of that length.
+_FIGURES = re.compile(
+    r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much)\b"
+    rf"|\b(?:what|which) (?:are|were) (?:the |its |her |his |their )?{_NUMBER}\b|\b(?:list|name) (?:the )?{_NUMBER}\b",
+    re.IGNORECASE,
+)
 _FIGURE = re.compile(
     r"\d|%|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty"
     r"|hundred|thousand|million|half|twice|dozen|percent)\b",
     re.IGNORECASE,
 )
+
+RESOURCES_NOTE = "The sources recommend no {}."
+# Things to be recommended: a question asking for one is answered only by a source that names one.
+_RESOURCE = re.compile(
+    r"\b(books?|apps?|podcasts?|therapists?|counsell?ors?|psychologists?|courses?|classes|websites?|videos?|workshops?"
+    r"|retreats?|programs?|programmes?)\b",
+    re.IGNORECASE,
+)
+_RECOMMEND = re.compile(
+    r"\b(?:recommend\w*|suggest\w*|any good|best|good|where (?:can|do|should) i (?:find|get)|know (?:of )?any|find me)\b",
+    re.IGNORECASE,
+)
+PERSON_NOTE = "The passages closest to this question name no one: no researcher, study or expert."
+# Questions whose answer is a person or a named study.
+_WHO = re.compile(  # "who" opening a question; "the only one who does" asks for no one
+    r"(?:^|[.?!;]\s*)\W*(?:and |so |but )?who (?:did|does|do|conducted|ran|carried out|found|discovered|developed|created|invented|coined|came up with"
+    r"|studied|researched|proved|showed)\b"
+    r"|\b(?:which|what) (?:specific |particular |exact )?(?:studies|study|researchers?|scientists?|experts?"
+    r"|psychologists?|universit(?:y|ies)|journals?|papers?|research papers?)\b",
+    re.IGNORECASE,
+)
+_PROPER_NAME = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+)*\b")
 
 # Capitalised words that name no topic: a question about them is still about its other words.
 _ORDINARY_CAPITALS = frozenset(
@@ -142,10 +171,43 @@ def out_of_scope_note(
         return WRITING_NOTE
     if _FIGURES.search(question) and not any(_FIGURE.search(p) for p in passages):
         return FIGURES_NOTE
+    if _WHO.search(question) and not any(names_someone(p) for p in passages):
+        return PERSON_NOTE
+    wanted = requested_resources(question, vocabulary)
+    if wanted:
+        return RESOURCES_NOTE.format(", ".join(wanted))
     names = unknown_names(question, vocabulary)
     if names:
         return f"The sources never mention {' '.join(dict.fromkeys(names))}."
     return None
+
+
+def names_someone(passage: str) -> bool:
+    """Whether a passage names a person or a body (a capitalised word inside a sentence).
+
+    >>> names_someone("Studies have shown that it helps."), names_someone("As Kristin Neff found, it helps.")
+    (False, True)
+    """
+    return any(m.group(0).lower() not in _ORDINARY_CAPITALS for m in _PROPER_NAME.finditer(passage))
+
+
+def requested_resources(question: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
+    """Kinds of resource a question asks to be recommended that the sources never mention.
+
+    >>> requested_resources("Any good books on self-compassion?", {"self", "compassion"})
+    ['books']
+    >>> requested_resources("What's the best app for this?", {"app"}), requested_resources("Is a book enough?", set())
+    ([], [])
+    """
+    if not _RECOMMEND.search(question):
+        return []
+    wanted = []
+    for match in _RESOURCE.finditer(question):
+        word = match.group(1).lower()
+        singular = word[:-2] if word.endswith("sses") else word[:-1] if word.endswith("s") else word
+        if word not in vocabulary and singular not in vocabulary:
+            wanted.append(singular + ("es" if singular.endswith("s") else "s"))
+    return list(dict.fromkeys(wanted))
 
 
 def is_medical_question(question: str) -> bool:
