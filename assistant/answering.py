@@ -334,6 +334,15 @@ class Assistant:
         try:
             question = clean_question(raw_question, settings.max_question_chars)
         except InvalidQuestionError as e:
+            # An over-long message is still read for a crisis first: the limit must not hide one.
+            if isinstance(raw_question, str) and raw_question.strip():
+                text = raw_question[: 20 * settings.max_question_chars]
+                embedder = self.library.embedder if len(text) <= 5 * settings.max_question_chars else None
+                if check_crisis(text, embedder).is_crisis:
+                    return Answer(
+                        question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
+                        timings_ms=_since(started),
+                    )  # fmt: skip
             return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
         query = contextual_query(question, history)
         embedder = self.library.embedder
@@ -384,7 +393,8 @@ class Assistant:
             ]
             message = f"{NOT_FOUND_MESSAGE} {note}" if note else NOT_FOUND_MESSAGE
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
-        if crisis.mentions_topic:
+        # The resources stay with a conversation that had a crisis turn (the app keeps them on screen too).
+        if crisis.mentions_topic or any(check_crisis(turn).is_crisis for turn in history):
             answer.resources = CRISIS_RESOURCES
         t2 = time.perf_counter()
         answer.timings_ms = {

@@ -245,6 +245,18 @@ def test_empty_and_huge_questions_are_invalid_with_a_message(assistant):
     assert huge.status == "invalid" and "1,000" in huge.answer
 
 
+def test_a_crisis_at_the_end_of_an_over_long_message_is_not_hidden_by_the_limit(assistant):
+    answer = assistant.ask("Please read this carefully. " * 40 + "I want to kill myself tonight.")
+    assert answer.status == "crisis"
+    assert "988" in answer.answer + answer.resources
+
+
+def test_the_resources_stay_with_a_conversation_after_a_crisis_turn(assistant):
+    after = assistant.ask("What is self-compassion?", history=["I want to end my life"])
+    assert after.status == "answered" and "988" in after.resources
+    assert assistant.ask("What is self-compassion?").resources == ""
+
+
 def test_a_question_costs_one_model_call(assistant, embedder, monkeypatch):
     assistant.ask("What is self-compassion?")  # the crisis check embeds its references once
     calls = []
