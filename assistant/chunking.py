@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 # Bump when the output of this module changes for the same input, so that an
 # index built by an older chunker is detected and rebuilt.
-CHUNKER_VERSION = "sentences-v1"
+CHUNKER_VERSION = "sentences-v2"
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # End of a sentence: terminal punctuation, optional closing quotes/brackets,

@@ -107,7 +107,8 @@ def chunk_records(document: Document, max_chars: int) -> list[ChunkRecord]:
     sid = document.source.id
     return [
         ChunkRecord(
-            id=chunk_id(sid, c.start, c.end, c.text),
+            # The id covers what is embedded, heading and title included: a renamed heading re-embeds.
+            id=chunk_id(sid, c.start, c.end, passage_text(c.text, c.section, document.source.title)),
             source_id=sid,
             start=c.start,
             end=c.end,
@@ -154,7 +155,7 @@ class Indexer:
         self.embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
 
     def expected_info(self) -> IndexInfo:
-        return IndexInfo.current(self.embedder.name, self.embedder.dimension)
+        return IndexInfo.current(self.embedder.name, self.embedder.dimension, self.settings.chunk_max_chars)
 
     def run(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
         started = time.perf_counter()

@@ -34,7 +34,7 @@ class Library:
         return self._embedder
 
     def expected_info(self) -> IndexInfo:
-        return IndexInfo.current(Embedder.name, Embedder.dimension)
+        return IndexInfo.current(Embedder.name, Embedder.dimension, self.settings.chunk_max_chars)
 
     def generation(self) -> Generation:
         """The current generation, reopened if a newer one was published."""

@@ -89,10 +89,12 @@ class IndexInfo:
     chroma_version: str
 
     @classmethod
-    def current(cls, embedding_model: str, embedding_dim: int) -> IndexInfo:
+    def current(cls, embedding_model: str, embedding_dim: int, chunk_max_chars: int) -> IndexInfo:
         import chromadb
 
-        return cls(embedding_model, embedding_dim, CHUNKER_VERSION, chromadb.__version__)
+        # The chunk size is part of the chunker: chunks cut at another size are another index.
+        chunker = f"{CHUNKER_VERSION} (chunks of at most {chunk_max_chars} characters)"
+        return cls(embedding_model, embedding_dim, chunker, chromadb.__version__)
 
     def mismatch(self, other: IndexInfo) -> str | None:
         """Why an index built with ``other`` cannot be read by ``self``, or None."""
