@@ -259,7 +259,7 @@ def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float)
         start=chunk.start,
         end=chunk.end,
         score=round(score, 4),
-        link=link_for(source.url, quote),
+        link=link_for(source.url, quote, source.kind),
     )
 
 

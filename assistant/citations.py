@@ -80,11 +80,20 @@ def _fragment_term(text: str) -> str:
     return percent_encode(text, safe="").replace("-", "%2D")
 
 
-def link_for(url: str, quote: str) -> str:
-    """Where a reader can see the passage on the web, or "" for a local source."""
+def link_for(url: str, quote: str, kind: str = "") -> str:
+    """Where a reader can see the passage on the web, or "" for a local source.
+
+    A reference entry's quote is the article's citation line, which the cited
+    page does not contain: its link opens the page without pointing at a passage.
+
+    >>> link_for("https://example.org/p", "Rest heals.")
+    'https://example.org/p#:~:text=Rest%20heals.'
+    >>> link_for("https://example.org/p", "Doe, J. (2024). Rest.", kind="reference"), link_for("notes.md", "Rest.")
+    ('https://example.org/p', '')
+    """
     if not url.startswith(("http://", "https://")):
         return ""
-    return text_fragment_url(url, quote)
+    return url if kind == "reference" else text_fragment_url(url, quote)
 
 
 @dataclass(frozen=True)
@@ -173,4 +182,4 @@ def resolve(generation: Generation, ref: str, context_chars: int) -> Passage:
         chunk_id = containing[0].id if containing else ""
     quote = source.text[start:end]
     before, after = context_window(source.text, start, end, context_chars)
-    return Passage(source, start, end, quote, before, after, chunk_id, link_for(source.url, quote))
+    return Passage(source, start, end, quote, before, after, chunk_id, link_for(source.url, quote, source.kind))
