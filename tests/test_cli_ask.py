@@ -131,3 +131,6 @@ def test_eval_reports_every_question_set_it_is_given(cli, tmp_path):
     assert small["name"] == "hybrid" and small["hit1"] == 1.0 and small["refused_out_of_scope"] == 1.0
     assert other["refused_out_of_scope"] == 1.0 and other["refused_near_miss"] is None
     assert f"Answers on {tmp_path / 'other.jsonl'} (1 question)" in report["text"]
+    # The same run prints the crisis check's recall and false-positive rate, and the robustness table.
+    assert "Crisis check on" in report["text"] and "false-positive rate" in report["text"]
+    assert "Robustness" in report["text"] and "| over the length limit" in report["text"]
