@@ -224,4 +224,11 @@ def scan(corpus_dir: Path, max_bytes: int) -> CorpusScan:
         except LoaderError as e:
             log.warning("skipped source=%s reason=%s", source.id, e)
             result.skipped.append(str(e))
+        except Exception as e:
+            # Never let one file stop the whole index; the traceback goes to the log.
+            name = source.path.name if source.path else source.id
+            detail = f"{e.__class__.__name__}: {e}" if str(e) else e.__class__.__name__
+            log.warning("skipped source=%s reason=%s", source.id, detail)
+            log.debug("unexpected failure source=%s", source.id, exc_info=True)  # shown with --verbose
+            result.skipped.append(f"{name}: could not be read ({detail}); skipped.")
     return result

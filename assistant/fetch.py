@@ -121,12 +121,14 @@ def decode_page(body: bytes, declared: str = "") -> str:
             continue
         try:
             return body.decode("cp1252" if label in _CP1252_LABELS else label)
-        except (LookupError, UnicodeDecodeError):
-            continue  # an unknown or wrong label: fall back to detection
+        except (LookupError, UnicodeError):
+            # An unknown or wrong label: fall back to detection. UnicodeError, not
+            # only UnicodeDecodeError: codecs such as punycode raise the base class.
+            continue
     try:
         return decode(body, "page")
     except LoaderError as e:
-        raise FetchError(f"the page {_reason(e)}.") from e
+        raise FetchError(_about_page(e)) from e
 
 
 def extract_html(html: str, url: str = "") -> Loaded:
@@ -226,7 +228,7 @@ def extract(body: bytes, media: str, charset: str = "", url: str = "") -> Loaded
         try:
             loaded = load_pdf(body, "page")
         except LoaderError as e:
-            raise FetchError(f"the page {_reason(e)}.") from e
+            raise FetchError(_about_page(e)) from e
         # Page boundaries are not kept: a snapshot is saved as plain text.
         extracted = Loaded(text=loaded.text, title=loaded.title, author=loaded.author, date=loaded.date)
     elif media == "text/plain":
@@ -236,6 +238,18 @@ def extract(body: bytes, media: str, charset: str = "", url: str = "") -> Loaded
     if not extracted.text:
         raise FetchError("no readable text was found on the page.")
     return extracted
+
+
+def _about_page(error: LoaderError) -> str:
+    """A loader's message, said of a downloaded page.
+
+    >>> _about_page(LoaderError("page: looks like a binary file, not text; skipped."))
+    'the page looks like a binary file, not text.'
+    >>> _about_page(LoaderError("page: the text encoding could not be recognised; skipped."))
+    "the page's text encoding could not be recognised."
+    """
+    reason = _reason(error)
+    return f"the page's {reason.removeprefix('the ')}." if reason.startswith("the ") else f"the page {reason}."
 
 
 def _reason(error: LoaderError) -> str:
@@ -376,6 +390,15 @@ def _name(error: Exception) -> str:
     return error.__class__.__name__
 
 
+def _describe(error: Exception) -> str:
+    """An unexpected error's type and message, for a one-line report.
+
+    >>> _describe(ValueError("bad date")), _describe(AssertionError())
+    ('ValueError: bad date', 'AssertionError')
+    """
+    return f"{_name(error)}: {error}" if str(error) else _name(error)
+
+
 # --- Use case ---------------------------------------------------------------
 
 
@@ -440,13 +463,19 @@ class Fetcher:
         page = self.snapshot_dir / f"{sid}.txt"
         sidecar = page.with_suffix(".json")
         result = FetchResult(source_id=source.id, snapshot_id=sid, url=source.url, status="failed")
+        kept = "the previous snapshot is kept" if page.exists() else "nothing was saved"
         try:
             download = self.client.get(source.url)
             extracted = extract(download.body, download.media_type, download.charset, download.final_url)
         except FetchError as e:
-            kept = "the previous snapshot is kept" if page.exists() else "nothing was saved"
             result.message = f"{source.id}: {source.url}: {str(e).rstrip('.')}; {kept}."
             log.info("fetch failed source=%s url=%s reason=%s", source.id, source.url, e)
+            return result
+        except Exception as e:
+            # A surprise in a parser costs this source only; the traceback goes to the log.
+            result.message = f"{source.id}: {source.url}: the page could not be read ({_describe(e)}); {kept}."
+            log.warning("fetch failed source=%s url=%s reason=%s", source.id, source.url, _describe(e))
+            log.debug("unexpected failure source=%s", source.id, exc_info=True)  # shown with --verbose
             return result
         meta: dict[str, str] = {"id": sid, "of": source.id}
         for key in ("title", "author", "date"):
@@ -463,11 +492,17 @@ class Fetcher:
         else:
             result.status = "updated" if page.exists() else "added"
             meta |= {"fetched_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "content_hash": digest}
-            self.snapshot_dir.mkdir(parents=True, exist_ok=True)
-            # The text first: a sidecar never describes text that is not there yet.
-            if not same_text:
-                write_atomic(page, extracted.text.encode("utf-8"))
-            write_atomic(sidecar, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+            try:
+                self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+                # The text first: a sidecar never describes text that is not there yet.
+                if not same_text:
+                    write_atomic(page, extracted.text.encode("utf-8"))
+                write_atomic(sidecar, (json.dumps(meta, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+            except OSError as e:
+                result.status = "failed"
+                result.message = f"{source.id}: {source.url}: the snapshot could not be saved ({e.strerror or e})."
+                log.warning("fetch failed source=%s url=%s reason=%s", source.id, source.url, e)
+                return result
         log.info("fetched source=%s status=%s chars=%d url=%s", source.id, result.status, result.chars, source.url)
         return result
 

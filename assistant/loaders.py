@@ -6,11 +6,14 @@ scripts, styles, templates and hidden elements never reach the index. PDFs
 are read page by page and the page boundaries are kept.
 
 Not handled on purpose: OCR of scanned PDFs (they yield no text and are
-reported as empty), and encodings that cannot be detected with confidence.
+reported as empty), password-protected PDFs (reported and skipped; so are
+AES-encrypted ones unless the optional ``cryptography`` package is installed),
+and encodings that cannot be detected with confidence.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -19,6 +22,8 @@ from typing import Any
 
 from .errors import LoaderError
 from .text import normalise
+
+log = logging.getLogger(__name__)
 
 TEXT_SUFFIXES = {".txt", ".text"}
 MARKDOWN_SUFFIXES = {".md", ".markdown"}
@@ -157,19 +162,31 @@ def load_html(data: bytes, name: str) -> Loaded:
 
 def load_pdf(data: bytes, name: str) -> Loaded:
     import io
-    import logging
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError
 
     if not data.startswith(b"%PDF"):
         raise LoaderError(f"{name}: is not a PDF file (it does not start with %PDF); skipped.")
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     try:
+        # An encrypted PDF with an empty user password opens without one.
         reader = PdfReader(io.BytesIO(data))
         raw_pages = [page.extract_text() or "" for page in reader.pages]
         meta: Mapping[str, Any] = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
+    except FileNotDecryptedError as e:
+        raise LoaderError(
+            f"{name}: is encrypted and password-protected; save a copy without the password to index it; skipped."
+        ) from e
+    except DependencyError as e:
+        # pypdf reads RC4 on its own, but AES only with the optional `cryptography` package.
+        if "AES" in str(e):
+            raise LoaderError(
+                f"{name}: is encrypted with AES, which needs the optional cryptography package to read "
+                "(pip install cryptography); skipped."
+            ) from e
+        raise LoaderError(f"{name}: the PDF needs an optional package to be read ({e}); skipped.") from e
+    except Exception as e:  # pypdf raises many types (and RecursionError) on malformed files
         raise LoaderError(f"{name}: the PDF could not be read ({e.__class__.__name__}); skipped.") from e
     parts: list[str] = []
     pages: list[tuple[int, int]] = []
@@ -200,7 +217,7 @@ LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
 
 
 def load_file(path: Path, max_bytes: int) -> Loaded:
-    """Read and normalise one file, or raise :class:`LoaderError` naming it."""
+    """Read and normalise one file, or raise :class:`LoaderError` naming it, whatever went wrong."""
     name = path.name
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
@@ -212,7 +229,15 @@ def load_file(path: Path, max_bytes: int) -> Loaded:
         data = path.read_bytes()
     except OSError as e:
         raise LoaderError(f"{name}: could not be read ({e.strerror or e}); skipped.") from e
-    loaded = loader(data, name)
+    try:
+        loaded = loader(data, name)
+    except LoaderError:
+        raise
+    except Exception as e:
+        # A bug or a surprise in a parsing library must cost this one file, not the corpus.
+        log.debug("unexpected failure file=%s", name, exc_info=True)  # shown with --verbose
+        detail = f"{e.__class__.__name__}: {e}" if str(e) else e.__class__.__name__
+        raise LoaderError(f"{name}: could not be read ({detail}); skipped.") from e
     if not loaded.text.strip():
         raise LoaderError(f"{name}: contains no readable text; skipped.")
     return loaded

@@ -32,14 +32,29 @@ def _isolated_env(monkeypatch, tmp_path):
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
 
 
+def copy_shipped_corpus(target: Path) -> Path:
+    """Copy sources.toml and the files its entries name, and nothing else.
+
+    The developer's own files and fetched snapshots in corpus/ stay out, so
+    what is dropped there or added with `assistant add-url` cannot change a test.
+    """
+    import shutil
+    import tomllib
+
+    manifest = ROOT / "corpus" / "sources.toml"
+    target.mkdir(parents=True)
+    shutil.copy2(manifest, target / manifest.name)
+    for entry in tomllib.loads(manifest.read_text(encoding="utf-8")).get("source", []):
+        if file := entry.get("file"):
+            (target / file).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(manifest.parent / file, target / file)
+    return target
+
+
 @pytest.fixture
 def corpus_dir(tmp_path):
-    """A private copy of the shipped corpus."""
-    import shutil
-
-    target = tmp_path / "corpus"
-    shutil.copytree(ROOT / "corpus", target, ignore=shutil.ignore_patterns("snapshots"))
-    return target
+    """A private copy of the shipped corpus: the manifest and the files it names."""
+    return copy_shipped_corpus(tmp_path / "corpus")
 
 
 @pytest.fixture

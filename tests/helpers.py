@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 
-def write_pdf(path: Path, pages: list[str]) -> None:
-    """Write a minimal, valid PDF with one line of Helvetica text per page."""
+def pdf_bytes(pages: list[str]) -> bytes:
+    """A minimal, valid PDF with one line of Helvetica text per page."""
     objects: list[bytes] = []
     kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(len(pages)))
     objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
@@ -29,4 +29,35 @@ def write_pdf(path: Path, pages: list[str]) -> None:
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    path.write_bytes(bytes(out))
+    return bytes(out)
+
+
+def write_pdf(path: Path, pages: list[str]) -> None:
+    """Write a minimal, valid PDF with one line of Helvetica text per page."""
+    path.write_bytes(pdf_bytes(pages))
+
+
+def write_rc4_pdf(path: Path, pages: list[str], user_password: str = "") -> None:
+    """An RC4-encrypted PDF, written by pypdf itself (it needs no extra package for RC4)."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf_bytes(pages))))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="RC4-128")
+    writer.write(path)
+
+
+PAGES = Path(__file__).resolve().parent / "pages"
+
+
+def write_aes_pdf(path: Path, locked: bool = False) -> None:
+    """Copy an AES-128 encrypted PDF whose two pages read "Rest is part of the work." and "Kindness is a skill."
+
+    pypdf writes AES only with the optional ``cryptography`` package, which
+    the assistant does not need, so the two files are kept beside the tests:
+    ``aes.pdf`` opens without a password, ``aes-locked.pdf`` needs "secret".
+    """
+    import shutil
+
+    shutil.copyfile(PAGES / ("aes-locked.pdf" if locked else "aes.pdf"), path)

@@ -8,6 +8,7 @@ endless body, a 500.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import re
@@ -27,6 +28,7 @@ from assistant.corpus import discover, read_manifest
 from assistant.fetch import Fetcher
 from assistant.library import Library
 from assistant.text import normalise
+from tests.helpers import write_rc4_pdf
 
 PAGES = Path(__file__).parent / "pages"
 SLOW_SECONDS = 3.0
@@ -87,6 +89,8 @@ class Site:
             content_type = "text/html; charset=iso-8859-1"
         elif file.name == "meta-1252.html":
             content_type = "text/html"  # the charset is only in the page's <meta>
+        elif file.name == "punycode.html":
+            content_type = "text/html; charset=punycode"  # a codec that raises UnicodeError, not a decode error
         return self.reply(request, 200, file.read_bytes(), {"Content-Type": content_type})
 
     @staticmethod
@@ -121,6 +125,7 @@ class Site:
 def site(tmp_path):
     root = tmp_path / "site"
     shutil.copytree(PAGES, root)
+    write_rc4_pdf(root / "locked.pdf", ["Locked with a password."], user_password="secret")
     server = Site(root)
     server.thread.start()
     yield server
@@ -217,10 +222,23 @@ FAILURES = {
     "declared-too-big": ("/declared-huge", "10,000,000,000 bytes, over the 100,000-byte limit"),
     "image": ("/image.png", "the server sent image/png, which is not a web page"),
     "unreachable": (None, "could not connect to 127.0.0.1"),
+    "aes-pdf": ("/aes.pdf", "the page is encrypted with AES"),
+    "password-pdf": ("/locked.pdf", "the page is encrypted and password-protected"),
+    "parser-bug": ("/svg-root.html", "the page could not be read (AssertionError)"),
 }
+# pypdf reads AES only with the optional `cryptography` package.
+HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
 
 
-@pytest.mark.parametrize("case", FAILURES)
+def case_param(case: str) -> object:
+    readable = case == "aes-pdf" and HAS_CRYPTOGRAPHY
+    return pytest.param(case, marks=pytest.mark.skipif(readable, reason="cryptography is installed: AES is read"))
+
+
+UNREADABLE = [case_param(case) for case in ("aes-pdf", "password-pdf", "parser-bug")]
+
+
+@pytest.mark.parametrize("case", [case_param(case) for case in FAILURES])
 def test_a_failed_fetch_says_why_keeps_the_snapshot_and_the_rest_still_fetch(settings, corpus_dir, site, case):
     path, reason = FAILURES[case]
     set_urls(corpus_dir, {"bad": site.url("/article.html"), "good": site.url("/article.html")})
@@ -239,6 +257,37 @@ def test_a_failed_fetch_says_why_keeps_the_snapshot_and_the_rest_still_fetch(set
     assert files(corpus_dir, "bad") == before
     if case == "endless-body":
         assert site.sent["/endless"] < ENDLESS_BYTES  # the client stopped reading
+
+
+@pytest.mark.parametrize("case", UNREADABLE)
+def test_a_page_that_cannot_be_read_fails_alone_and_the_next_page_is_saved(settings, corpus_dir, site, case):
+    path, reason = FAILURES[case]
+    set_urls(corpus_dir, {"bad": site.url(path), "good": site.url("/article.html")})
+    results = fetch(settings, ["bad", "good"])
+    assert (results["bad"].status, results["good"].status) == ("failed", "added")
+    assert results["bad"].message.startswith(f"bad: {site.url(path)}: {reason}")
+    assert results["bad"].message.endswith("; nothing was saved.")
+    assert not any((corpus_dir / "snapshots").glob("bad.*"))
+    saved = (corpus_dir / "snapshots/good.txt").read_text(encoding="utf-8")
+    assert saved.startswith("Kindness Toward Yourself After a Setback")
+
+
+def test_a_page_declaring_an_unusable_charset_is_decoded_by_detection(settings, corpus_dir, site):
+    html = (site.root / "article.html").read_text(encoding="utf-8")
+    (site.root / "punycode.html").write_text(html, encoding="utf-8")
+    set_urls(corpus_dir, {"odd": site.url("/punycode.html"), "good": site.url("/article.html")})
+    results = fetch(settings, ["odd", "good"])
+    assert (results["odd"].status, results["good"].status) == ("added", "added")
+    assert files(corpus_dir, "odd")["odd.txt"][0] == files(corpus_dir, "good")["good.txt"][0]
+
+
+def test_a_snapshot_that_cannot_be_saved_is_reported_per_source(settings, corpus_dir, site):
+    (corpus_dir / "snapshots").write_text("a file where the snapshots folder should be", encoding="utf-8")
+    set_urls(corpus_dir, {"one": site.url("/article.html"), "two": site.url("/latin1.html")})
+    results = fetch(settings, ["one", "two"])
+    assert [r.status for r in results.values()] == ["failed", "failed"]
+    assert results["one"].message.startswith(f"one: {site.url('/article.html')}: the snapshot could not be saved (")
+    assert results["two"].message.startswith(f"two: {site.url('/latin1.html')}: the snapshot could not be saved (")
 
 
 def test_a_first_fetch_that_fails_saves_nothing(settings, corpus_dir, site):
