@@ -3,7 +3,8 @@
 It never decides what an answer is; ``Assistant.ask`` does. The model and the
 index open once per process (``st.cache_resource``); a conversation lives in
 its session only. Text from questions, answers and sources is escaped
-(``assistant.ui.escape_markdown``) and never rendered as HTML.
+(``assistant.ui.escape_markdown``) and never rendered as HTML; the only HTML
+on the page is the constant stylesheet ``assistant.ui.PAGE_STYLE``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 import streamlit as st
 from pydantic import ValidationError
+from streamlit.delta_generator import DeltaGenerator
 
 from assistant import ui
 from assistant.answering import Assistant
@@ -35,9 +37,11 @@ log = logging.getLogger("assistant.app")
 TITLE = "Self-compassion, with sources"
 WELCOME = (
     "Ask about self-compassion. Answers come only from the article *Healing from Within: How Self-Compassion "
-    "Leads to Lasting Growth* by Marissa Mireles and the sources it references: each one quotes the passages "
-    "word for word, and every marker opens the passage it came from.\n\n"
-    "This is a reading assistant. It is **not therapy and not a crisis service**."
+    "Leads to Lasting Growth* by Marissa Mireles and the sources it references, quoting their passages word for "
+    f"word. Each number such as {ui.marker(1)} matches a source listed under the answer: open it to read the "
+    "passage where it appears.\n\n"
+    "This is a reading assistant. It is **not therapy and not a crisis service**: if you need help now, the "
+    "crisis lines are at the top of the sidebar."
 )
 HELP_ICON = ":material/support:"
 AVATARS = {"user": ":material/person:", "assistant": ":material/spa:"}
@@ -195,13 +199,13 @@ def show_citation(services: Services, turn: dict[str, Any], c: dict[str, Any], r
     kind = "related" if related else "cite"
     with st.expander(f"{badge} {ui.escape_markdown(ui.citation_label(c))}", key=f"{kind}-{turn['id']}-{c['n']}"):
         st.markdown(f"**{ui.escape_markdown(c['title'])}**")
-        st.markdown(turn["contexts"].get(c["chunk_id"]) or ui.highlight(c["quote"]))
+        with st.container(key=f"passage-{kind}-{turn['id']}-{c['n']}"):  # ui.PAGE_STYLE styles its highlight
+            st.markdown(turn["contexts"].get(c["chunk_id"]) or ui.highlight(c["quote"]))
         details = " · ".join(x for x in (c["kind"], c["author"], c["date"]) if x)
         st.caption(ui.escape_markdown(details))
-        link = ui.safe_url(c["link"] or c["url"])
+        link = ui.read_it_on(c["link"] or c["url"])
         if link:
-            site = ui.escape_markdown(ui.site_of(link))
-            st.markdown(f"[Read it on {site}]({link}) :gray[— opens the page at this passage]")
+            st.markdown(link)
         else:
             st.caption("From the corpus on this computer; there is no web page to open.")
         if related:
@@ -250,6 +254,18 @@ def show_question(text: str) -> None:
 
 
 # -- sidebar --------------------------------------------------------------------------------------------
+
+
+def show_help(slot: DeltaGenerator, crisis_seen: bool) -> None:
+    """The crisis lines, first in the sidebar so that they never scroll away.
+
+    Folded away until a crisis turn; from then on open and prominent for the rest of the session.
+    """
+    if crisis_seen:
+        slot.warning(CRISIS_RESOURCES, icon=HELP_ICON)
+    else:
+        with slot.expander("Get help now", icon=HELP_ICON, key="help_now"):
+            st.markdown(CRISIS_RESOURCES)
 
 
 def reindex_status() -> None:
@@ -350,13 +366,11 @@ def sidebar(services: Services) -> tuple[int, Any]:
 def main() -> None:
     init_session()
     state = st.session_state
+    help_slot = st.sidebar.empty()  # drawn before anything can fail, so help is there even then
+    show_help(help_slot, state.crisis_seen)
+    st.html(ui.PAGE_STYLE)
     st.title(TITLE)
     st.markdown(WELCOME)
-    with st.expander("Get help now", icon=HELP_ICON, key="help_now"):
-        st.markdown(CRISIS_RESOURCES)
-    crisis_box = st.empty()  # once a crisis turn happened, help stays in view for the whole session
-    if state.crisis_seen:
-        crisis_box.warning(CRISIS_RESOURCES, icon=HELP_ICON)
 
     try:
         settings = Settings()
@@ -392,7 +406,7 @@ def main() -> None:
                 state.turns.append(turn)
                 if answer.status == "crisis" and not state.crisis_seen:
                     state.crisis_seen = True
-                    crisis_box.warning(CRISIS_RESOURCES, icon=HELP_ICON)
+                    show_help(help_slot, crisis_seen=True)
                 show_answer(services, turn, streaming=True)
 
     with conversation:  # drawn last, so that it includes the turn just answered

@@ -64,14 +64,32 @@ def escape_markdown(text: str) -> str:
     return "  \n".join(lines)
 
 
-def highlight(text: str, color: str = "orange") -> str:
-    """Escaped text on a coloured background, line by line (a highlight cannot span lines).
+# A highlighter stroke: dark text on yellow reads clearly on the page's
+# off-white, where Streamlit's own :orange-background[] is barely visible.
+HIGHLIGHT_COLORS = 'foreground="#1f1f1f" background="#ffe066"'
 
-    >>> highlight("Be kind.\\nRest.")
-    ':orange-background[Be kind.]  \\n:orange-background[Rest.]'
+# The only HTML the app sends: a constant stylesheet, never built from any text.
+# Streamlit pads a coloured background on both sides (each wrapped line too),
+# which shifts the quote's words off the paragraph's left edge and leaves a
+# double-width gap after it; inside a passage the highlight gets no sideways
+# padding, so the words stay exactly where the paragraph puts them.
+PAGE_STYLE = """<style>
+[class*="st-key-passage-"] span.stMarkdownColoredBackground {
+  padding: 0.1em 0;
+  margin: 0;
+  border-radius: 0.15em;
+}
+</style>"""
+
+
+def highlight(text: str) -> str:
+    """Escaped text marked as with a highlighter, line by line (a highlight cannot span lines).
+
+    >>> highlight("Be kind.\\nRest.").replace(HIGHLIGHT_COLORS, "…")
+    ':color[Be kind.]{…}  \\n:color[Rest.]{…}'
     """
     lines = escape_markdown(text).split("  \n")
-    return "  \n".join(f":{color}-background[{line}]" if line.strip() else line for line in lines)
+    return "  \n".join(f":color[{line}]{{{HIGHLIGHT_COLORS}}}" if line.strip() else line for line in lines)
 
 
 def marker(n: int) -> str:
@@ -190,6 +208,23 @@ def site_of(url: str) -> str:
     """``site_of("https://www.rogersbh.org/blog/x")`` is ``'rogersbh.org'``."""
     host = urlsplit(url).hostname or ""
     return host.removeprefix("www.")
+
+
+def read_it_on(url: str) -> str:
+    """Markdown linking to a cited source on the web, saying honestly where the link lands; "" if none.
+
+    Only a link with a text fragment opens at the passage itself.
+
+    >>> read_it_on("https://www.example.org/p#:~:text=Rest")
+    '[Read it on example.org](https://www.example.org/p#:~:text=Rest) :gray[— opens the page at this passage]'
+    >>> read_it_on("https://example.org/p"), read_it_on("notes.md")
+    ('[Read it on example.org](https://example.org/p) :gray[— opens the cited page]', '')
+    """
+    link = safe_url(url)
+    if not link:
+        return ""
+    lands = "opens the page at this passage" if ":~:text=" in link else "opens the cited page"
+    return f"[Read it on {escape_markdown(site_of(link))}]({link}) :gray[— {lands}]"
 
 
 def indexed_when(stamp: str) -> str:

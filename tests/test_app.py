@@ -29,8 +29,11 @@ STRESS = "Does being kind to myself do anything for my immune system?"
 def plain(markdown: str) -> str:
     """What a reader sees of the app's Markdown: highlights and badges unwrapped, escapes undone."""
     unwrapped = None
-    while unwrapped != markdown:  # directives nest: :small[:gray[...]]
-        unwrapped, markdown = markdown, re.sub(r":[a-z]+(?:-[a-z]+)?\[((?:\\.|[^\]\\])*)\]", r"\1", markdown)
+    while unwrapped != markdown:  # directives nest: :small[:gray[...]], and may have {attributes}
+        unwrapped, markdown = (
+            markdown,
+            re.sub(r":[a-z]+(?:-[a-z]+)?\[((?:\\.|[^\]\\])*)\](?:\{[^}]*\})?", r"\1", markdown),
+        )
     markdown = re.sub(r"\\(.)", r"\1", markdown)
     return markdown.replace("  \n", "\n").replace("\u2060", "")
 
@@ -83,15 +86,28 @@ def feedback_rows(settings) -> list[dict]:
 # -- flows -------------------------------------------------------------------------------------------
 
 
+def help_now(at: AppTest):
+    """What the top of the sidebar shows: the "Get help now" expander, or the crisis lines themselves."""
+    return at.sidebar.children[0]
+
+
 def test_welcome_says_what_it_answers_from_and_where_to_get_help(app_env):
     at = open_app()
-    welcome = plain(at.markdown[0].value)
-    assert "Healing from Within" in welcome and "Marissa Mireles" in welcome
-    assert "not therapy and not a crisis service" in welcome
-    help_now = next(e for e in at.expander if e.label == "Get help now")
-    assert help_now.markdown[0].value == CRISIS_RESOURCES.strip()
+    welcome = at.main.markdown[0].value
+    assert "Healing from Within" in plain(welcome) and "Marissa Mireles" in plain(welcome)
+    assert "not therapy and not a crisis service" in plain(welcome)
+    # It promises only what the page does: the numbers match the citations listed under an answer.
+    assert f"Each number such as {ui.marker(1)} matches a source listed under the answer" in welcome
+    assert "top of the sidebar" in welcome
+    top = help_now(at)
+    assert top.type == "expander" and top.label == "Get help now"
+    assert top.markdown[0].value == CRISIS_RESOURCES.strip()
+    assert not [e for e in at.main.expander if "help" in e.label.lower()]  # not on the page, where it scrolls away
     titles = [plain(m.value) for m in at.sidebar.markdown]
-    assert "**Healing from Within: How Self-Compassion Leads to Lasting Growth**\narticle · 20 passages" in titles[0]
+    assert any(
+        t.startswith("**Healing from Within: How Self-Compassion Leads to Lasting Growth**\narticle · 20 passages")
+        for t in titles
+    )
 
 
 def test_an_answer_streams_in_with_citations_that_open_on_their_passage(app_env):
@@ -114,12 +130,13 @@ def test_an_answer_streams_in_with_citations_that_open_on_their_passage(app_env)
     assert len([e for e in at.chat_message[1].expander if "badge" in e.label]) == len(answer["citations"])
 
 
-def test_a_reference_citation_links_to_the_passage_on_the_web(app_env):
+def test_a_cited_web_source_links_to_its_page_and_says_where_it_lands(app_env):
     at = open_app()
     answer = ask(at, "What sources does the article cite?")["answer"]
     links = [m.value for e in at.chat_message[1].expander for m in e.markdown if m.value.startswith("[Read it on")]
-    assert {c["link"] for c in answer["citations"]} <= {re.search(r"\]\((.*?)\)", x)[1] for x in links}
-    assert all("#:~:text=" in x for x in links)
+    assert links and {c["link"] for c in answer["citations"]} <= {re.search(r"\]\((.*?)\)", x)[1] for x in links}
+    for x in links:  # it promises to open at the passage only where the link does
+        assert ("opens the page at this passage" in x) == ("#:~:text=" in x), x
 
 
 def test_a_follow_up_is_asked_with_the_previous_questions(app_env):
@@ -153,9 +170,11 @@ def test_a_crisis_shows_help_and_keeps_it_visible_on_the_next_turn(app_env):
     answer = ask(at, "I want to kill myself")["answer"]
     assert answer["status"] == "crisis"
     assert any("988" in w.value and "not a crisis service" in w.value for w in at.chat_message[1].warning)
-    assert any(w.value == CRISIS_RESOURCES.strip() for w in at.warning)
+    # At once, the top of the sidebar (which never scrolls away with the chat) shows the lines, unfolded.
+    assert help_now(at).type == "warning" and help_now(at).value == CRISIS_RESOURCES.strip()
     ask(at, "How does self-compassion help with stress?")
-    assert any(w.value == CRISIS_RESOURCES.strip() for w in at.main.warning)
+    assert help_now(at).type == "warning" and help_now(at).value == CRISIS_RESOURCES.strip()
+    assert not [e for e in at.sidebar.expander if e.label == "Get help now"]
 
 
 def test_an_answer_that_mentions_suicide_shows_the_resources(app_env):
@@ -174,6 +193,7 @@ def test_a_script_in_a_question_is_shown_as_text(app_env):
     assert plain(user.value) == question
     assert not any(m.proto.allow_html for m in at.markdown)
     assert "unsafe_allow_html" not in APP.read_text(encoding="utf-8")
+    assert [h.value for h in at.get("html")] == [ui.PAGE_STYLE]  # the one HTML element: a constant stylesheet
 
 
 def test_feedback_is_stored_with_the_question_and_nothing_else(app_env):
@@ -225,23 +245,47 @@ def test_two_sessions_never_see_each_other(app_env):
     assert first.session_state["session_id"] != second.session_state["session_id"]
 
 
+def listed_sources(at: AppTest) -> int:
+    return sum(" passage" in m.value and " · indexed " in m.value for m in at.sidebar.markdown)
+
+
 def test_reindex_reports_what_changed_and_lists_the_new_source(app_env):
+    at = open_app()
+    indexed = listed_sources(at)  # whatever the corpus holds; the test adds to it
     corpus = app_env.corpus_dir
     (corpus / "notes.md").write_text(
         "# Notes on <b>kindness</b> *today*\n\nSelf-kindness grows in small daily steps.\n", encoding="utf-8"
     )
     (corpus / "odd *name* <b>.xyz").write_text("ignored", encoding="utf-8")
-    at = open_app()
     at.button(key="reindex").click().run()
     run_until(at, lambda at: bool(at.sidebar.success))
     report = plain(at.sidebar.success[0].value)
-    assert report.startswith("Re-indexed: 1 added, 0 updated, 3 unchanged, 0 deleted;")
+    assert report.startswith(f"Re-indexed: 1 added, 0 updated, {indexed} unchanged, 0 deleted;")
     assert re.search(r"; [1-9]\d* passages embedded", report)
     assert any("odd *name* <b>.xyz" in plain(w.value) for w in at.sidebar.warning)
     titles = [plain(m.value) for m in at.sidebar.markdown]
     assert any(t.startswith("**Notes on <b>kindness</b> *today***\nuser file · 2 passages") for t in titles)
+    assert listed_sources(at) == indexed + 1
     answer = ask(at, "How does self-kindness grow?")["answer"]
     assert "notes-md" in {c["source_id"] for c in answer["citations"]}
+
+
+def test_reindex_shows_its_progress_while_it_runs(app_env):
+    # Enough new text that embedding it takes seconds, long after the click's own rerun.
+    paragraphs = [
+        f"Note {i}: a small act of self-kindness, repeated each day, changes how I treat myself." for i in range(400)
+    ]
+    (app_env.corpus_dir / "long-notes.md").write_text("\n\n".join(paragraphs), encoding="utf-8")
+    at = open_app()
+    assert not at.sidebar.get("progress")
+    at.button(key="reindex").click().run()
+    shown = [p.text for p in at.sidebar.get("progress")]
+    assert len(shown) == 1 and re.fullmatch(
+        r"Looking for new or changed sources…|Embedding passages: \d+ of \d+", shown[0]
+    )
+    run_until(at, lambda at: bool(at.sidebar.success))
+    assert not at.sidebar.get("progress")
+    assert plain(at.sidebar.success[0].value).startswith("Re-indexed: 1 added,")
 
 
 def test_reindex_while_another_runs_says_so_and_questions_are_still_answered(app_env):
@@ -266,6 +310,7 @@ def test_an_unusable_setup_is_an_error_message_not_a_traceback(app_env, monkeypa
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "empty-index"))
     at = open_app()
     assert "does not exist" in plain(at.error[0].value)
+    assert help_now(at).label == "Get help now"  # help is there even when nothing else works
 
 
 def test_an_index_swapped_for_an_unreadable_one_is_an_error_message(app_env):
@@ -325,7 +370,9 @@ def test_a_quote_is_highlighted_inside_its_own_paragraph_only():
         "Be kind to yourself.",
         " Last thought.",
     )
-    assert context.to_markdown() == "First thought. :orange-background[Be kind to yourself.] Last thought."
+    assert (
+        context.to_markdown() == f"First thought. :color[Be kind to yourself.]{{{ui.HIGHLIGHT_COLORS}}} Last thought."
+    )
 
 
 def test_long_paragraphs_are_clipped_at_words():
