@@ -15,8 +15,11 @@ How it decides, in order:
    used as letters read as letters, spaced-out letters joined, and a small set
    of key words read through common typos (:func:`fuzzy_keyword`).
 2. Each sentence is matched against phrase rules (:data:`RULES`), grouped by
-   what they recognise: intent ("I want to …"), self-harm, passive wishes,
-   hopelessness, being a burden, plans and means, goodbyes.
+   what they recognise: intent ("I want to …"), self-harm acts and
+   punishment, passive wishes, hopelessness, being a burden, finality ("won't
+   be here next week"), preparations (rope, letters "for after", belongings
+   given away), plans and means, means asked for after a loss ("got fired,
+   which bridge is tallest?"), goodbyes and slang ("kms", "sewer slide").
 3. A rule match in a sentence written about other people (no "I/me/my", but
    "people/they/my friend…") counts as a mention, not a crisis, unless the rule
    is about methods or means, which are never answered.
@@ -24,16 +27,24 @@ How it decides, in order:
    compared with :data:`CRISIS_REFERENCES` and :data:`SAFE_REFERENCES`, and
    counts as a crisis when it is close to the first and clearly closer to them
    than to the second. The rules alone must and do work without it; the
-   similarity catches some phrasings no rule anticipated.
+   similarity catches some phrasings no rule anticipated. A sentence that is
+   clearly closer to the crisis references but below the threshold
+   (:data:`SIMILARITY_NEAR`) gets the answer *with* :data:`CRISIS_RESOURCES`.
 
 The rules lean towards safety: a false alarm shows a kind message and phone
 numbers; a miss answers someone in danger with reading notes.
 
 Recall 1.0 on eval/crisis.jsonl is in-sample: the rules grew with that set.
 Each time a fresh batch of crisis expressions was written (before being added
-to the set), the rules caught only 0.37 to 0.65 of it, the similarity step
-0.47 to 0.80. Treat this as a floor, not a guarantee, and keep adding what
-real use shows it missing.
+to the set), the rules caught only part of it: 0.37 to 0.65 on the first
+batches; 0.50 (0.58 with similarity) on the 80-item batch and 0.00 (0.09) on
+the 33-item audit batch now at the end of the set. Batches written later to
+test the categories added for those, each paired with near misses, were
+caught at 0.17 to 0.23 by the rules and 0.23 to 0.30 with similarity, at 0 to
+5% false alarms. New phrasings of a known category are caught; new
+categories (a date "all arranged", a knife "I keep thinking about", a bare
+"I've set a date") mostly are not. Treat this as a floor, not a guarantee,
+and keep adding what real use shows it missing.
 
 Deliberately not handled: languages other than English, look-alike letters
 from other scripts, negation ("I would never kill myself" is a crisis here),
@@ -94,7 +105,8 @@ class CrisisCheck:
 
     ``is_crisis``: show :data:`CRISIS_MESSAGE` instead of an answer.
     ``mentions_topic``: append :data:`CRISIS_RESOURCES` to the answer; implied by ``is_crisis``.
-    ``reason``: the rule that matched (or ``"similarity"``, ``"topic"``, ``"about_others:<rule>"``, None).
+    ``reason``: the rule that matched, or ``"similarity"``, ``"topic"``, ``"about_others:<rule>"``,
+    ``"similarity_near"`` (resources only: close to a crisis, not close enough), or None.
     ``sentence``: the canonical sentence that matched, for tests; never logged.
     """
 
@@ -372,26 +384,32 @@ _ACTION = (
             r"die\b(?! (?:of|from|during|laughing|eventually|someday|one day|alone|young|without))",
             r"dying\b(?! to)",
             r"(?:kill|killing|unalive|unaliving|off|offing|end|ending) myself",
-            r"(?:end|ending) (?:my life|my own life|it all|everything|things|it)(?! with| off| up| for (?:the day|today|now))",
+            # "Unalive" is only ever a euphemism, so "want to unalive" is intent with no object.
+            r"(?:be )?unalive(?:d)?\b(?! (?:mean|means|on|in)\b)",
+            # "Ending it at my job", "ending it with him": a job or a relationship, not a life.
+            r"(?:end|ending) (?:my life|my own life|it all|everything|things|it)"
+            r"(?! with| off| up| for (?:the day|today|now)| at (?:my|the|this|work|school|uni)\b| between)",
             r"(?:end|ending) (?:my suffering|my pain|the pain|the suffering) (?:for good|forever|permanently|once and for all)",
-            r"(?:take|taking) my (?:own )?life",
+            r"(?:take|taking) my (?:own )?life(?! back)",
             r"(?:hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|hanging|shoot|shooting|stab|stabbing|drown|"
             r"drowning|poison|poisoning|starve|starving|suffocate|suffocating|strangle|strangling) myself",
             r"(?:overdose|overdosing|od|ods|kms)\b",
             r"(?:commit|committing|attempt|attempting) suicide|suicide\b|selfharm",
-            r"out of (?:this|my) life\b|out of life\b|out$",
-            r"(?:jump|jumping) (?:off|from|in front)|jump$",
+            r"out of (?:this|my) life\b|out of life\b|out$|out (?:permanently|for good|forever)\b",
+            r"(?:jump|jumping) (?:off|from|in front)|jump$|jumping$",
             r"(?:step|stepping|walk|walking|throw myself|throwing myself|lie down|lay down) in front of",
             r"(?:walk|walking|swim|swimming|wade|wading) (?:out )?into the (?:sea|ocean|river|lake|water)\b",
             r"(?:crash|wreck) my (?:car|truck|bike|motorbike)\b(?! (?:at|into the garage))",
             r"(?:disappear|vanish|be gone|go away|fade away|leave) (?:\w+ )?(?:forever|for good|permanently|"
-            r"and never come back|from (?:this|the) (?:world|earth|planet))",
+            r"and never come back|and never be found|from (?:this|the) (?:world|earth|planet))",
             r"leave this (?:world|earth|life)",
             r"(?:not|never) (?:wake up|be alive|exist|be here anymore|be around anymore)",
-            r"(?:stop|cease|ceasing|stopping) (?:existing|to exist|living|being alive)(?! (?:in|as|like|on|for|with))",
+            r"(?:stop|cease|ceasing|stopping) (?:existing|to exist|living|being alive|waking up)"
+            r"(?! (?:in|as|like|on|for|with|early|at|so|during))",
             r"stop breathing\b(?! (?:so|too|through|like|in|shallow))",
             r"not (?:being|be) (?:here|around) anymore|not being alive|not existing\b|be dead",
-            r"(?:go to |fall )?(?:sleep|asleep) forever|(?:fall )?a?sleep and (?:never|not) wake up",
+            r"(?:go to |fall )?(?:sleep|asleep) forever|(?:fall )?a?sleep and (?:never|not) wake up"
+            r"(?! (?:this|so|that|too) early| early| at\b)",
         )
     )
     + ")"
@@ -406,14 +424,44 @@ _IDIOM_AFTER = (
 )
 _PLACES = (
     "bridge|bridges|building|buildings|cliff|cliffs|roof|roofs|rooftop|rooftops|tower|towers|balcony|balconies|"
-    "car park|parking garage|overpass|ledge|window"
+    "car park|parking garage|overpass|ledge|window|parking structure|parking structures|parking deck|parking ramp|"
+    "multistorey|multi storey|skyscraper|skyscrapers|dam|viaduct|quarry|high rise|tower block"
 )
 _TRAFFIC = "train|trains|bus|truck|car|lorry|subway|tracks|train tracks|traffic"
 _PILLS = _words(
     "pills|pill|meds|medication|medications|medicine|tablets|sleeping pills|painkillers|antidepressants|insulin|"
-    "pain meds|paracetamol|tylenol|opioids"
+    "pain meds|paracetamol|tylenol|opioids|sleeping tablets|oxy|oxycodone|oxycontin|fentanyl|morphine|codeine|"
+    "tramadol|xanax|valium|ambien|benzos|sertraline|zoloft|prozac|fluoxetine|lexapro|citalopram|lithium|"
+    "acetaminophen|aspirin|ibuprofen|heroin"
 )
-_BODY = _words("arm|arms|wrist|wrists|thigh|thighs|leg|legs|skin|stomach|body|hips|ankles")
+_BODY = _words(
+    "arm|arms|forearm|forearms|wrist|wrists|thigh|thighs|leg|legs|skin|stomach|belly|body|hips|ankles|knuckles|"
+    "shins|ribs|chest"
+)
+# A loss just told, which turns "what is the tallest bridge?" into a means
+# question. Pets are left out: "my dog died, where is the nearest support group".
+_LOSS = (
+    r"(?:\b(?:lost|losing|lose) (?:my |everything\b|it all\b|custody|the house|the kids|our )|"
+    r"\b(?:got|been|was|just|getting|being|am) (?:\w+ )?(?:fired|laid off|sacked|dumped|evicted|expelled|kicked out)\b|"
+    r"\b(?:wife|husband|partner|girlfriend|boyfriend|fiance|fiancee|spouse|gf|bf) (?:\w+ )?(?:left|dumped|divorced|"
+    r"cheated|died|passed|moved out)\b|\b(?:mom|mum|mother|dad|father|son|daughter|brother|sister|child|baby|"
+    r"best friend|grandma|grandpa|grandmother|grandfather) (?:\w+ )?(?:died|passed|was killed|killed (?:himself|herself))\b|"
+    r"\bfailed (?:my|the|all|again)\b|\bbroke up with me\b|\bdivorce|\bbankrupt|\bforeclos|"
+    r"\btook (?:the|my) (?:kids|children|son|daughter)\b)"
+)
+# A trip, a move or a shift explains an absence ("I won't be here next week,
+# I'm on holiday"); read in the 80 characters after the match.
+_AWAY = (
+    r"(?!.{0,80}\b(?:vacation|holiday|trip|travel\w*|conference|meeting|office|class|shift|party|moving|move|"
+    r"visit\w*|hospital|surgery|offline|leave|flight|abroad)\b)"
+)
+# How high or how near a place is: innocent alone ("the highest building in
+# the world"), a means question after a loss.
+_HEIGHT_ASKED = (
+    r"(?:highest|tallest|biggest drop|highest drop|longest drop|steepest|sheer drop|how (?:tall|high) (?:is|are)|"
+    r"nearest|closest|over (?:[1-9][0-9]*|a hundred|fifty|forty|thirty|twenty|ten) (?:m|meters|metres|feet|ft|foot|"
+    r"stories|storeys|floors))"
+)
 _FIRST_PERSON = re.compile(r"\b(?:i|im|ive|id|ill|me|my|myself|mine)\b")
 _OTHERS = re.compile(
     r"\b"
@@ -424,6 +472,17 @@ _OTHERS = re.compile(
         "article|articles|book|author|neff|paper|writer|youth|veterans|individuals|survivors|who"
     )
     + r"\b"
+)
+
+
+# Told as a past that is over: "I was suicidal in college but therapy helped".
+# Only the words after the match are read, so "... helped, but now I want to die
+# again" is still caught by the rules about wanting to die.
+_RECOVERED = (
+    r"(?!.{0,80}\b(?:but|and|until) (?:\w+ ){0,3}?(?:therapy|treatment|medication|meds|recovery|support|"
+    r"counselling|counseling|time|help)\b.{0,20}\b(?:helped|helps|saved|worked|changed)\b)"
+    r"(?!.{0,80}\b(?:but|and) (?:im|ive been|i am|i have been|things are|life is) (?:\w+ )?(?:better|fine|okay|ok|"
+    r"safe|recovered|clean|doing well|good) (?:now|since|these days)\b)"
 )
 
 
@@ -470,8 +529,30 @@ RULES: tuple[Rule, ...] = (
     ),
     # These phrases are hardly ever ordinary speech, whoever the subject seems to be.
     _rule("kill_myself", r"\b(?:kill|killing|killed|unalive|unaliving|off|offing|end|ending) myself\b" + _IDIOM_AFTER),
-    _rule("end_my_life", r"\b(?:end|ending|ended|take|taking) my (?:own )?life\b|\bend it all\b|\bending it all\b"),
-    _rule("kms", r"\b(?:going to|want to|about to|should|might|could|gonna|ill|just) kms\b|^kms$"),
+    # "Take my life back" is what recovery sounds like.
+    _rule(
+        "end_my_life",
+        r"\b(?:end|ending|ended|take|taking) my (?:own )?life\b(?! back)|\bend it all\b|\bending it all\b",
+        r"\bfinish (?:myself off|myself|off my life|my life|it all)\b",
+    ),
+    _rule(
+        "kms",
+        r"\b(?:going to|want to|about to|should|might|could|gonna|ill|just) kms\b|^kms$",
+        # "kms fr", "kms tonight": the abbreviation said, not asked about.
+        r"^kms\b(?! (?:mean|means|stand|stands|in)\b)|\bkms (?:fr|for real|tonight|today|right now|no cap|tbh|"
+        r"honestly|seriously|lol|again)\b",
+    ),
+    # Slang that hides the word from filters is itself a sign the person means it;
+    # asking what it means is not.
+    _rule(
+        "slang",
+        r"^(?!.*\b(?:mean|means|meaning|why do|what is|whats|stand for|stands for|slang|tiktok|term|word|say)\b)"
+        r".*?\b(?:sewer ?slides?|sewer ?sliding|sewerslide|self ?delete|self ?deleting)\b",
+        r"\bcatch(?:ing)? the (?:last )?(?:bus|train)\b.{0,80}?\b(?:if you know what i mean|iykwim|for good|"
+        r"permanently|and not come back)\b",
+        r"\b(?:going to|about to|planning to|ready to) (?:take a (?:long )?nap|go to sleep|go for a swim|go away|leave|"
+        r"take the (?:bus|train)) (?:\w+ ){0,3}?(?:if you know what i mean|iykwim)\b",
+    ),
     # A message that is nothing but the word, or a call for help with it.
     _rule(
         "bare_word",
@@ -493,13 +574,21 @@ RULES: tuple[Rule, ...] = (
             "become|becoming|feel so|im|ive|more|fairly|increasingly|at night|a lot|recurring|intrusive|dark|"
             "constant|daily|these|some|serious|strong"
         )
-        + r"\s)*(?:suicidal|suicide|suicidality)\b",
+        + r"\s)*(?:suicidal|suicide|suicidality)\b"
+        # "I was suicidal in college but therapy helped": a past that is told as past.
+        + _RECOVERED,
         r"\bmy suicid\w* (?:thoughts|feelings|urges|ideation|plan|plans|note|thinking)",
         r"\b(?:planning|plan|planned|preparing|prepare|plotting|scheduling|picked a date for) (?:out )?my "
         r"(?:own )?(?:suicide|death|exit)\b",
         r"\bsuicid\w* (?:thoughts|feelings|urges|ideation) (?:are|is|have been|keep|are getting)",
         r"\b(?:write|writing|wrote|written|drafted|drafting|left|leave|leaving) (?:a |my |some )?"
-        r"(?:suicide|goodbye|farewell) (?:note|notes|letter|letters)",
+        r"(?:suicide|goodbye|farewell) (?:note|notes|letter|letters)"
+        # A farewell to colleagues or classmates is about a new job or school.
+        r"(?! (?:to|for) (?:my |the |all my |our |all the )?(?:old |former )?(?:coworkers?|co workers?|colleagues?|team|"
+        r"teammates|class|classmates|students|teachers?|boss|manager|office|company|clients|customers|readers|"
+        r"followers|neighbou?rs|workplace|school|job|church))"
+        r"(?!.{0,120}\b(?:new job|new role|new school|retire|retiring|retirement|relocat\w*|moving (?:away|abroad|to)|"
+        r"graduat\w*|last day (?:at|of) (?:work|school)))",
     ),
     # Thoughts that will not leave: "suicide is all I think about".
     _rule(
@@ -527,6 +616,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:mind|voice|voices|head|brain|thoughts|something) (?:\w+ ){0,2}?(?:telling|tells|told|saying|says) me "
         r"to (?:jump|die|kill myself|end it|hurt myself|cut myself|stop breathing|walk into traffic)\b"
         r"(?! (?:higher|in|on|into|at|rope|start|ahead|through))",
+        r"\b(?:voices?|mind|head|thoughts) (?:keep )?(?:say|says|saying|tell|tells|telling|told|said) (?:me )?(?:that )?"
+        r"(?:i should|i need to|i have to|i must) (?:\w+ ){0,3}?(?:jump|die|kill|end it|hurt|cut|river|bridge|tracks|"
+        r"train|roof|pills|drown|hang|disappear|walk into)\b",
     ),
     # --- Self-harm, now or as a habit ------------------------------------------
     _rule(
@@ -547,7 +639,56 @@ RULES: tuple[Rule, ...] = (
         + _BODY
         + r" (?:\w+ ){0,2}(?:again|on purpose|deliberately|to (?:feel|cope|punish|calm|numb))",
         r"\b(?:slit|slitting|slash|slashing|slashed|slice|slicing) (?:open )?my (?:wrist|wrists|throat|arm|arms)\b",
-        r"\b(?:until|till|til|untill) (?:i|it|they) (?:bruise|bruises|bleed|bleeds|scar|scars)\b",
+        r"\b(?:slit|slitting|slash|slashing) (?:open )?(?:your |ones |the |a )?(?:wrist|wrists)\b",
+        # Scratching bites or a rash until they bleed is an itch, not harm.
+        r"^(?!.*\b(?:bites|itch\w*|eczema|rash|scabs?|pimples?|spots|acne|mosquito\w*|hangnails?)\b).*?"
+        r"\b(?:until|till|til|untill) (?:i|it|they|my \w+|the skin) (?:bruise|bruises|bruised|bleed|bleeds|bled|"
+        r"scar|scars|scarred)\b",
+        # With a tool, or told as a habit of punishment.
+        r"\b(?:cut|cutting|burn|burning|burned|burnt|scratch|scratching|scratched|carve|carving|carved|hit|hitting|"
+        r"punch|punching|punched|slice|slicing|sliced|stab|stabbing|scrape|scraping|scraped) (?:into )?my "
+        + _BODY
+        + r" (?:\w+ ){0,3}?(?:with (?:a |the |my )?(?:lighter|razor|razors|razor blade|blade|blades|knife|knives|"
+        r"scissors|glass|cigarette|cigarettes|compass|needle)|every time|whenever|because i (?:deserve|hate)|"
+        r"as (?:a )?punishment|to feel (?:something|anything|alive|real|better)|so i (?:can )?feel)\b",
+        r"\b(?:carve|carved|carving|etch|etched|etching|scratch|scratched|scratching|cut|cutting) "
+        r"(?:\w+ ){1,3}?(?:into|out of) my " + _BODY + r"\b",
+        r"\b(?:punch|punching|punched|hit|hitting|slam|slamming|slammed|bang|banging|banged) (?:the )?"
+        r"(?:walls?|my head|my fists?)\b.{0,60}?\b(?:until|till|to feel|so i (?:can )?feel|bleed|bleeds|bled|bruise|"
+        r"bruises|bruised)\b",
+        r"\b(?:i|ive|im) (?:\w+ ){0,2}?(?:cut|burned|burnt|harmed) (?:again|deeper)\b(?! (?:the|some|a|my|into|through))",
+        r"\bcut (?:\w+ ){0,3}?deeper (?:this time|next time|than (?:before|ever|last time))\b",
+        r"\b(?:i|im|ive|been|started|start|keep|kept)\b (?:\w+ ){0,2}?(?:cutting|harming|burning) "
+        r"(?:again|more and more|deeper|every (?:day|night))\b",
+        r"\b(?:hit|hitting|cut|burnt|burned|slammed|slamming|smashed|smashing|punched|broke|bashed|banged|scratched|"
+        r"bit|stabbed|hurt|twisted|scalded) (?:\w+ ){0,2}?my (?:\w+ )?(?:hand|hands|head|face|fingers|arm|arms|leg|"
+        r"legs|wrist|wrists|body|skin|thigh|thighs|knuckles|stomach|chest) (?:\w+ ){0,4}?"
+        r"(?:on purpose|deliberately|intentionally)\b",
+        r"\b(?:cut|cutting|hurt|hurting|scratch|scratching|hit|hitting|burn|burning) myself (?:with \w+ (?:\w+ )?)?"
+        r"(?:until|till) (?:it|i) (?:hurts|bleeds|bleed|bruise|bruises)\b",
+        r"\b(?:scratch|scratching|scratched|cut|cutting|burn|burning|hurt|hurting) myself with (?:a |the |my )?"
+        r"(?:keys?|nails|fingernails|pins?|hot \w+|anything|whatever)\b",
+        r"\b(?:cut|cutting|burn|burning|hurt|hurting|hit|hitting|punch|punching|scratch|scratching)\b.{0,60}?"
+        r"\b(?:to|so i (?:can )?|just to|makes me|make me) feel (?:something|anything|alive|real|in control)\b",
+        r"\b(?:hurting|cutting|burning|harming|hitting|starving) myself (?:is|was|has been|feels like) "
+        r"(?:\w+ ){0,3}?(?:only|helps|relief|calms|works)\b",
+        r"\b(?:razor|razors|blade|blades|lighter)\b.{0,80}?\bfor when (?:it|things|the urges?|the feelings?|i) "
+        r"(?:\w+ )?(?:get|gets|feel|come|comes|are|is) (?:\w+ )?(?:bad|too much|worse|overwhelming|hard|strong|back)\b",
+        # Food withheld as punishment.
+        r"\b(?:eat|eating|eaten|ate|meal|meals|dinner|lunch|breakfast|food)\b.{0,60}?\b(?:as (?:a )?punishment|"
+        r"(?:to )?punish(?:ing)? (?:myself|me))\b",
+        r"\bpunish(?:ing)? myself by (?:not eating|starving|skipping (?:meals|food|dinner|lunch|breakfast))\b",
+        r"\b(?:press|pressed|pressing|held|hold|holding|dig|dug|digging|push|pushed|pushing|drag|dragged|dragging|"
+        r"stub|stubbed|stubbing) (?:a |the |my )?(?:\w+ )?(?:iron|nails|fingernails|razor|blade|knife|lighter|"
+        r"cigarette|cigarettes|needle|needles|glass|pin|pins|scissors|compass) (?:into|against|to|on|across) my "
+        + _BODY
+        + r"\b",
+        r"\b(?:until|till) (?:they|it) (?:were|was) (?:raw|bleeding|bloody|bruised|black and blue)\b",
+        r"\b(?:make|making|made) myself (?:throw up|vomit|purge)\b|\bpurging\b.{0,40}?\bpunish",
+        r"\bnot worth (?:feeding|saving|keeping alive|the air i breathe|the oxygen)\b",
+        r"\bi dont deserve (?:to eat|food|meals|to be fed)\b|\buntil (?:i )?(?:\w+ ){0,8}?deserve (?:to eat|food)\b",
+        r"\b(?:took|take|taking|used|use|using|put|held|hold|holding) (?:a |the |my )?(?:knife|blade|razor|lighter|"
+        r"scissors|glass|needle) (?:to|on|against|into) my " + _BODY + r"\b",
         r"\b(?:skip|skipping|skipped|not eating|refuse to eat|refusing to eat|stopped eating) (?:\w+ ){0,3}?"
         r"(?:on purpose |deliberately )?to (?:punish|hurt) myself\b",
     ),
@@ -564,10 +705,30 @@ RULES: tuple[Rule, ...] = (
         r"\bwish (?:that )?(?:i|id|i had) never (?:been born|existed|woke up|wake up)",
         r"\bwish (?:that )?i (?:didnt|wouldnt|could|could just|would) (?:just )?"
         r"(?:exist|wake up|not exist|stop existing|die|disappear forever|sleep forever|not wake up|never wake up)",
-        r"\bhope (?:that )?i (?:dont|never|wont) wake up|\bhope (?:that )?i (?:just )?die",
+        r"\b(?:hope|pray|praying|hoping) (?:\w+ ){0,3}?(?:that )?i (?:dont|never|wont) wake up|"
+        r"\bhope (?:that )?i (?:just )?die",
         r"\bhope (?:that )?i (?:get hit by|crash|dont survive)",
-        r"\b(?:dont|never) want to wake up|\b(?:fall )?a?sleep and (?:never|not) wake up",
+        r"\b(?:dont|never) want to wake up\b(?! (?:early|at|before|so early|in the morning for|for))|"
+        r"\b(?:fall )?a?sleep and (?:never|not) wake up(?! (?:this|so|that|too) early| early| at\b)",
+        r"\b(?:go to bed|go to sleep|fall asleep|lie down|sleep) and (?:never|not) (?:get up|wake|wake up|come back)"
+        r"(?: again| ever again)?$",
         r"\brather be dead\b(?! than)|\bbetter (?:off )?dead\b",
+        r"\b(?:wish|hope|pray|wishing|hoping|praying) (?:that )?i (?:wouldnt|wont|dont|didnt) (?:survive|pull through|"
+        r"wake up from)\b",
+        r"\b(?:hope|hoping|wish|wishing|pray|praying) (?:that )?my (?:heart|breathing|lungs) (?:\w+ )?(?:stops|stop|"
+        r"would stop|will stop|gives out|give out|fails|gives up)\b",
+        r"\b(?:wouldnt|would not|dont|do not) (?:mind|care) if i (?:died|die|didnt wake up|dont wake up|never woke up|"
+        r"was gone|were gone|got hit|crashed)\b",
+        r"\buntil (?:i|my heart) (?:stop|stops|quit) (?:breathing|beating)\b",
+        # "I'd rather die than sing karaoke" is an idiom; than feeling like this is not.
+        r"\brather (?:be dead|die|not exist|not be alive) than (?:feel|feeling|live|living|keep|go on|going on|wake up|"
+        r"waking up|spend another|suffer|suffering|endure|exist|continue|face another|be like this|be in this pain|"
+        r"deal with this)\b",
+        r"\b(?:hope|wish|pray|praying|hoping) (?:that )?i (?:just )?(?:get|got|will get|would get|could get|end up|"
+        r"get killed) (?:\w+ ){0,4}?(?:accident|crash|killed|run over|hit by|a heart attack)\b",
+        r"\bnever (?:open|opening) my eyes (?:\w+ )?again\b"
+        r"|\beyes\b.{0,60}?\b(?:never|not) (?:open|opening) (?:them|my eyes) (?:\w+ )?again\b"
+        r"|\bclose my eyes (?:forever|for good|and never wake up)\b",
         r"\b(?:wish|hope|pray) (?:that )?(?:a|the|some) (?:car|bus|truck|train|lorry|plane|meteor|asteroid|bullet|"
         r"stray bullet|drunk driver) (?:would |will |could )?(?:hit|hits|kill|kills|run me over|runs me over|crash)",
         r"\b(?:dont|do not|dont even) deserve to (?:live$|be alive|exist|be here anymore|breathe)",
@@ -576,20 +737,24 @@ RULES: tuple[Rule, ...] = (
         "no_point",
         r"\b(?:no|dont see the|dont see any|cant see the|cant see any|whats the|theres no|is there any|"
         r"lost the|lost all|without any|dont have any|dont have a|have no) "
-        r"(?:point|reason|will) (?:to|in|of|for) "
-        r"(?:living|life|going on|carrying on|being alive|staying alive|being here|existing|keep going|"
+        r"(?:point|reason|will) (?:to|in|of|for) (?:me |my )?(?:to )?(?:even |still |really )?"
+        r"(?:living|life|going on|carrying on|being alive|staying alive|being here|existing|keep going|keep breathing|"
+        r"breathing|be here|be around|being around|stick around|sticking around|"
         r"keeping going|continuing|anything anymore|it all|waking up|trying anymore|live|go on|me to live|"
         r"keep living|stay alive|be alive|exist|carry on|continue living|"
         r"me being here|me being alive|my life|my existence)\b",
         r"\bwhy (?:should|would|do|must) i (?:even |still )?(?:keep|bother|go on|stay|carry on)"
-        r"(?: living| going on| alive| existing| being alive| staying alive)?$",
+        r"(?: living| going on| alive| existing| being alive| staying alive| breathing| waking up| being here)?$",
         r"\b(?:theres no|there is no|cant see a|dont see a|dont see any|see no) way out$|\bmy life is over$",
         r"\bnothing (?:left )?to live for|\bno will to live|\bnot worth living",
+        r"\b(?:life|this world) has nothing (?:left )?(?:for me|to offer me)\b",
         r"\b(?:life|living|my life|existence|being alive|staying alive)\s(?:really |just )?"
         r"(?:isnt|aint|no longer|doesnt feel|never feels|is no longer) (?:really |even )?worth (?:living|it|going on)",
     ),
     _rule(
         "cant_go_on",
+        r"\bhow (?:much )?(?:longer|long) i can (?:stay alive|keep living|keep going$|go on$|live like this|survive this|"
+        r"keep breathing)",
         r"\bcant (?:go on|keep going|carry on|keep living|continue living|live like this|do life)"
         r"(?: anymore| any longer| much longer)?(?: like this)?$",
         r"\bcant (?:do this|take it|take this|handle it|handle this|handle life|bear it|bear this|stand it|"
@@ -598,26 +763,44 @@ RULES: tuple[Rule, ...] = (
         r"(?: anymore| any longer| no more)?$",
         r"\b(?:dont|no longer) want to (?:live|be here|go on|keep going|keep living|carry on|continue) "
         r"(?:anymore|any longer|no more|on this earth|in this world)",
+        r"\b(?:dont|no longer) want to be (?:on this earth|in this world|on earth|alive)\b",
+        r"\bwhy (?:even )?bother (?:waking up|living|staying alive|being alive|existing|breathing)\b",
+        r"\b(?:im|i am|i feel like im|been|just) (?:\w+ )?waiting to die\b",
         r"\b(?:dont|no longer) want to (?:be alive|exist)\b",
         # "tired of living up to expectations", "living with pain", "living in this city" are not about life.
         r"\b(?:tired|sick|exhausted|weary) of (?:living|being alive|existing|waking up|fighting to stay alive)\b"
         r"(?! (?:up|with|in|on|like|for|paycheck|under|through|out|off|at|near|alone|here|there))",
         r"\b(?:tired|sick|exhausted|weary) of (?:life|my life)(?: anymore)?$",
         r"\bdone with (?:life|living|existing|being alive|it all|this world)\b",
+        r"\bhad enough of (?:living|existing|being alive|life|my life|this life)\b(?! (?:in|with|as|like|on))",
+        r"\b(?:stopped caring|dont care|dont really care|no longer care) (?:anymore )?(?:if|whether) i "
+        r"(?:live|die|wake up|survive|make it)\b",
+        r"\bstop(?:ped)? (?:being alive|existing)\b(?! (?:in|as|like|on|for|with))",
+        r"\bcant see myself (?:being alive|living|alive|being here|still here|making it) (?:to|past|until|beyond|by|at)"
+        r"\b(?!.{0,40}\bwithout\b)",
+        r"\bthere (?:wont|will not|isnt going to) be a (?:next \w+|tomorrow|future) for me\b",
+        r"\b(?:hope|wish|pray)\b.{0,80}?\bso (?:that )?i (?:dont|wont|never) have to (?:do this|live|be here|exist|"
+        r"wake up|deal with (?:this|life|any of this)|keep going|go on) anymore\b",
         r"\b(?:want|need|wish|hope) (?:for )?(?:it all|everything|all of this|all this|all of it|my life|life) "
-        r"(?:all )?to (?:end|stop|be over)\b",
+        r"(?:all )?to (?:end|stop|be over|go dark (?:permanently|forever|for good))\b",
         r"\b(?:want|need|wish) (?:for )?the pain to (?:end|stop) (?:forever|for good|permanently)",
+        r"\b(?:make|let) (?:the|my|all the|this|all this) pain (?:stop|end|go away) (?:for good|forever|permanently)\b",
     ),
     # Being a burden, or others being better off.
     _rule(
         "burden",
         r"\bbetter (?:\w+ ){0,2}?without me\b|\bbetter off (?:\w+ ){0,6}?(?:after|when|once) im gone\b",
-        r"\b(?:better|happier|easier|lighter|relieved|fine) (?:off )?(?:without me\b|with me gone|when im (?:gone|dead)"
+        r"\b(?:better|happier|easier|lighter|relieved|fine|breathe easier) (?:off )?"
+        r"(?:for (?:everyone|everybody|all|them|my family|my kids|the world) )?(?:without me\b|with me gone|when im (?:gone|dead)"
         r"|if im (?:gone|dead|not here|not around)"
-        r"|if i (?:was|were|am) (?:dead|gone|not here|not around|never born|no longer here|no longer alive)"
+        r"|if i (?:was|were|am) (?:dead|gone|not here|not around|never born|no longer here|no longer alive|"
+        r"six feet under|in (?:my|a|the) grave|in the ground)"
         r"|if i (?:just )?(?:died|disappeared|killed myself|never existed|had never been born|wasnt here|wasnt around|"
         r"werent here|werent around|didnt exist|wasnt here anymore|werent here anymore))",
-        r"\bif i (?:was|were) dead\b",
+        r"\bif i (?:was|were) (?:dead|six feet under|in my grave)\b",
+        r"\bif i (?:just )?(?:died|disappeared|stopped existing|wasnt here|werent here|was gone|were gone|"
+        r"killed myself|ended it|never existed|didnt exist)\b.{0,80}?\b(?:better|easier|happier|lighter|relieved|"
+        r"favou?r)\b",
         r"\b(?:favou?r|relief|blessing|kindness) (?:\w+ ){0,3}?(?:by|if i) (?:just )?(?:dying|died|killing myself|"
         r"ending it|ending my life|being dead|disappearing forever|not being here|not existing)\b",
         r"\b(?:nobody|anyone|anybody) (?:cares|would care|will care|gives a) (?:\w+ )?(?:if|whether) i "
@@ -625,8 +808,9 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:nobody|anyone|anybody) (?:would|will|is going to|going to)? ?(?:even |really )?"
         r"(?:miss me|(?:notice|care|mind) (?:if|when) (?:i (?:die|died|was gone|were gone|disappear|disappeared|"
         r"vanished|left forever|killed|was dead|wasnt here|werent here|wasnt around|didnt exist)|im (?:gone|dead)))",
-        r"\bif i (?:died|was gone|were gone|disappeared|killed myself|wasnt here|werent here)\b.{0,200}?"
-        r"\b(?:nobody|anyone|anybody)\b.{0,200}?\b(?:care|notice|miss)",
+        r"\bif i (?:died|was gone|were gone|disappeared|killed myself|wasnt here|werent here|jumped|overdosed|"
+        r"ended it|ended my life|did it)\b.{0,200}?"
+        r"\b(?:nobody|anyone|anybody)\b.{0,200}?\b(?:care|notice|miss|bother|call|look for me|check on me)",
         r"\b(?:burden|waste of space) (?:to|on|for) (?:everyone|everybody|the world|all of them|everyone around me)",
     ),
     # Death as relief, comfort or the only way out.
@@ -635,6 +819,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:death|dying|suicide|ending it|ending it all|ending my life|killing myself|being dead|not existing|"
         r"not being alive) (?:is|would be|seems|feels|feels like|looks like|sounds|sounds like) (?:\w+ ){0,2}?"
         r"(?:the only way out|the only option|the only answer|the only solution|my only option|my only way out|"
+        r"the only exit|my only exit|the only escape|my only escape|"
         r"the answer|a relief|easier|better|peaceful|like a relief|appealing|freedom|an escape)\b",
         r"\b(?:thought|idea|thinking) of (?:not existing|dying|being dead|killing myself|ending it|ending my life|"
         r"not being here|not waking up) (?:\w+ ){0,4}?(?:calms|comforts|soothes|relief|peace|only thing|helps me)",
@@ -653,6 +838,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:know|decided|figured out|picked|chosen|worked out|planned) (?:exactly )?(?:where|how|when) "
         r"(?:im going to|ill|to|i will|id|going to) (?:do it|end it|go through with it)\b",
         r"\b(?:going to|ill|will|ready to) (?:finally )?go through with it\b",
+        r"\b(?:tonight|today|tomorrow|this weekend)\b.{0,60}?\bgo through with it\b|"
+        r"\bgo through with it\b.{0,40}?\b(?:tonight|today|tomorrow|this weekend)\b",
+        # Affairs put in order and a day chosen.
+        r"\b(?:will|debts|affairs|insurance|passwords)\b.{0,120}?\b(?:picked|chosen|chose|set) (?:a|the) (?:day|date)\b",
         r"\b(?:planning|planned|figured out|figuring out|worked out|working out|researching|researched) "
         r"(?:how|when|where) (?:to|ill|im going to|i will|id) do it\b",
         r"\b(?:going to|ill|will|ready to|about to) (?:finally )?do it\b.{0,200}?"
@@ -684,15 +873,186 @@ RULES: tuple[Rule, ...] = (
         r"see \w+ grow up|raise)\b",
         r"\bwont be alive\b",
     ),
+    # --- Finality: leaving, disappearing, not being around -----------------------
+    _rule(
+        "finality",
+        r"\b(?:wont|will not|not going to|dont plan on|dont intend on|not planning on|dont expect to|dont think ill|"
+        r"dont plan to) (?:be|being) (?:here|around|alive|on this earth|in this world) (?:\w+ ){0,2}?"
+        r"(?:much longer|for much longer|for long|long|next (?:week|month|year|christmas|summer|time)|"
+        r"by (?:morning|tomorrow|friday|monday|the weekend|next \w+|then|christmas|new year|my birthday|summer|spring|"
+        r"autumn|winter|the end of (?:the )?(?:week|month|year))|this time (?:tomorrow|next \w+)|"
+        r"after (?:tonight|today|this week|this weekend)|soon|tomorrow)\b" + _AWAY,
+        r"\b(?:wont|will not|not going to|no longer going to) be a (?:problem|burden|bother|nuisance|weight) "
+        r"(?:for|to|on) (?:anyone|anybody|everyone|everybody|you|you all|the world)"
+        r"(?: \w+){0,2}? (?:much longer|for long|soon|anymore|after tonight)\b"
+        r"(?!.{0,60}\b(?:once|when|after) i (?:get|find|start|graduate|move|pay)\b)",
+        r"\bsoon i (?:wont|will not) be (?:a (?:problem|burden|bother)|in (?:anyones|your|the) way|here|around)\b",
+        r"\b(?:decided|tonight|today|tomorrow|for good|forever|permanently|time)\b.{0,60}?\bstop being a "
+        r"(?:problem|burden|bother|weight) (?:for|to|on) (?:everyone|everybody|anyone|the world|all of you|you all)\b",
+        r"\bstop being a (?:problem|burden|bother) (?:for|to|on) (?:everyone|everybody|anyone|the world|all of you)"
+        r"\b.{0,60}?\b(?:tonight|today|tomorrow|for good|forever|permanently)\b",
+        # "Checking out of the hotel" has a place; checking out for good has none.
+        r"\b(?:check|checking|checked|log|logging|logged|sign|signing|signed|clock|clocking|tap|tapping|bow|bowing) "
+        r"(?:out|off) (?:of|from) (?:life|this life|this world|existence|the world|earth|living)\b",
+        r"\b(?:check|checking|checked|log|logging|logged) out (?:\w+ )?(?:for good|permanently|forever|for the last time)\b",
+        r"\bpermanently (?:check|checking|log|logging|sign|signing|clock|clocking) (?:out|off)\b",
+        r"\bthe world (?:doesnt|does not|wont|would not|wouldnt|dont) (?:need|want|miss) me\b",
+        r"\bby the time (?:you|anyone|someone|they|people) (?:\w+ )?(?:read|reads|see|sees|find|finds) this\b.{0,40}?"
+        r"\b(?:gone|dead|no longer (?:here|alive|around)|wont be (?:here|alive|around))\b",
+        r"\bill be gone (?:soon|forever|for good|by morning|by tomorrow|tonight)\b" + _AWAY,
+        r"\bthis is the end (?:of the road )?for me\b(?! (?:at|in|with|on)\b)",
+        r"\bhow (?:peaceful|nice|easy|good|quiet|restful) it would be (?:to|if i) (?:be gone|be dead|not exist|"
+        r"not be here|never wake up|was gone|were gone|died|disappeared)\b",
+        r"\bso (?:that )?i (?:could|can|would|might|will) (?:just |finally )?(?:die|be dead|not wake up|stop existing)\b",
+        r"\b(?:would|will) (?:\w+ ){0,3}?(?:cry|come|show up|care) (?:\w+ ){0,2}?(?:at|to) my funeral\b",
+        r"\b(?:at|for) my own funeral\b|\bmy body (?:would|will) be found\b|\b(?:find|finds|found) my body\b",
+        r"\b(?:attempt|overdose|survived|woke up)\b.{0,80}?\bwish (?:that )?(?:it|i) (?:had )?(?:worked|succeeded|died|"
+        r"didnt wake up|hadnt woken up)\b",
+        r"\b(?:disappear|vanish|walk) (?:\w+ ){0,3}?(?:and|to) (?:not|never) (?:come|coming) (?:out|back)\b",
+        r"\b(?:made my (?:choice|decision)|made up my mind)\b.{0,80}?\b(?:at peace|peace with it)\b",
+        r"\bthe only (?:thing|things|reason|one|person) (?:thats |that is )?(?:stopping|keeping|holding) me"
+        r"(?: here| alive| around| back)? (?:is|are)\b",
+        r"\b(?:dont|do not|never|wont) hear from me\b.{0,60}?\b(?:im gone|im dead|i did it|i died|its over)\b",
+        r"\b(?:nobody|no one|anyone|anybody) (?:would|will) (?:even )?(?:come looking|look for me|search for me|notice|"
+        r"care|miss me) (?:\w+ )?(?:if|when) i (?:\w+ ){0,3}?(?:disappeared|vanished|walked (?:into|off)|went missing|"
+        r"stayed (?:there|away)|was gone|died|never came back)\b",
+        r"\b(?:nothing left|im done|cant do this|tired of)\b.{0,100}?\b(?:im|i am) checking out$",
+        r"\bplanning (?:an|my) (?:early |final )?exit$",
+        r"\b(?:planning|planned|plan|made|making|chose|chosen|picked|writing|wrote) (?:\w+ ){0,3}?(?:for|of) my (?:own )?"
+        r"funeral\b",
+        r"\b(?:collect|get|cash in|claim|have) (?:on )?(?:my |the )?(?:life )?insurance\b.{0,80}?\b(?:better off|"
+        r"if i (?:die|died|was gone)|when im gone)\b",
+        r"\blet go (?:for good|forever|permanently|of (?:life|this life|everything|this world))\b",
+        # A last day at work or school is a farewell of another kind.
+        r"^(?!.*\b(?:work|job|company|office|school|internship|contract|shift|team)\b).*?"
+        r"\bthis is my last (?:day|night)\b(?! (?:at|of|in|on|with|before|as|here at|off))",
+        r"\b(?:relieved|happy|glad|celebrate|nobody|no one|who) (?:\w+ ){0,6}?(?:at|after|to) my funeral\b",
+        r"\b(?:im done|done with (?:it all|all of it|everything|life|this))\b.{0,120}?\bgoodbye$",
+        r"\b(?:not going to|wont|will not) be a (?:problem|burden|bother) (?:for|to|on) (?:my|our) "
+        r"(?:parents|family|kids|children|friends|wife|husband|partner|mom|mum|dad) (?:after (?:tonight|today)|"
+        r"much longer|for long|for much longer)\b",
+        # "Don't try to stop me" is only this beside a place or a means.
+        r"\b(?:dont|do not|no point) (?:try(?:ing)? to )?(?:change my mind|talk me out of (?:it|this)|stop me)\b"
+        r".{0,100}?\b(?:bridge|roof|ledge|tracks|pills|rope|gun|tonight|edge|cliff|station)\b|"
+        r"\b(?:bridge|roof|ledge|tracks|pills|rope|gun|tonight|edge|cliff|station)\b.{0,100}?\b(?:dont|do not) "
+        r"(?:try(?:ing)? to )?(?:change my mind|talk me out of (?:it|this)|stop me)\b",
+        r"^(?!.*\b(?:before (?:we|i) (?:move|leave)|moving|season|summer|holiday|trip|vacation)\b).*?"
+        r"\b(?:the|a) (?:cliffs?|bridge|lake|sea|ocean|river|tracks|roof|rooftop)\b.{0,40}?"
+        r"\b(?:one last time|for the last time)\b",
+        r"\bafter (?:tonight|today|this weekend)\b.{0,60}?\b(?:none of (?:this|it) (?:will )?(?:matter|be my problem)|"
+        r"nothing (?:will )?matters?|(?:wont|will not) (?:be my problem|matter))",
+        # "You won't hear from me again until Monday" is a break, not a goodbye.
+        r"\b(?:wont|will not|never) hear from me (?:ever )?again\b"
+        r"(?!.{0,40}\b(?:until|for a (?:while|week|bit|few)|till|because|while|on this|about|if)\b)",
+        r"\b(?:going away|go away|leaving|disappearing)\b(?: \w+){0,4}? (?:wont|will not|never|not going to) (?:ever )?"
+        r"(?:come|be coming) back$",
+        r"\bnothing (?:is )?(?:left )?(?:keeping|holding) me (?:alive|here|around|going)\b"
+        r"(?!.{0,60}\b(?:move|moving|city|town|country|job|relationship|house|flat|apartment)\b)",
+        r"\b(?:i|im|i am|keep|kept|been) (?:\w+ ){0,2}?(?:standing|stand|stood|sitting|sit|sat) (?:at|on|near) the edge "
+        r"of (?:the |a |my )?(?:platform|tracks|bridge|roof|rooftop|balcony|ledge)\b",
+        r"\b(?:no place|no room|no space) for me in (?:this|the) world\b",
+        # "The kindest thing I can do is to end it."
+        r"\b(?:only|best|kindest|right|last|easiest|logical|one) (?:thing|option|choice|answer|solution|way out|move|"
+        r"step)\b.{0,60}?\b(?:is|would be) (?:to )?(?:just )?(?:end it|end it all|end things|end everything|end my life|"
+        r"die|kill myself|disappear forever|stop existing|not exist|not be here)\b(?! with| off| up| at)",
+        r"\b(?:made|make|making) (?:my )?peace\b.{0,100}?\b(?:goodbyes?|ready to go|ready to leave|ready to die)\b",
+        r"\b(?:said|saying|say) (?:my )?goodbyes? to (?:everyone|everybody|all|the people|my family) "
+        r"(?:i love|i care about|who matters|that matters)\b",
+        r"\bready to go\b.{0,100}?\bgoodbyes?\b|\bgoodbyes?\b.{0,100}?\bready to go$",
+        r"\b(?:tonights|tonight is|today is|todays) the (?:night|day)\b.{0,200}?\b(?:sorry for everything|goodbye|"
+        r"forgive me|love you all)\b",
+        r"\b(?:sorry for everything|forgive me|love you all)\b.{0,200}?\b(?:tonights|tonight is|today is|todays) "
+        r"the (?:night|day)\b",
+        # Imminent danger at a height.
+        r"\b(?:im|i am) (?:\w+ )?(?:standing|sitting|stood|sat|perched) (?:on|at) (?:the )?(?:edge of (?:the |a |my )?)?"
+        r"(?:ledge|railing|rail|tracks|train tracks|parapet)\b",
+        r"\b(?:im|i am) (?:\w+ )?(?:standing|sitting|stood|sat) (?:on|at) (?:the )?(?:edge of (?:the |a |my )?)?"
+        r"(?:roof|rooftop|bridge|cliff|balcony)\b.{0,60}?\b(?:right now|now|tonight|looking down|alone)\b",
+        r"\b(?:think|thinking|thought) (?:about|of) (?:just )?(?:turning|jerking|yanking|swerving) the (?:steering )?wheel\b",
+        r"\burge to (?:swerve|turn the wheel|drive off)\b",
+    ),
+    # --- Preparations ---------------------------------------------------------
+    _rule(
+        "preparation",
+        # A rope is ordinary for swings, boats and climbing; ready and waiting is not.
+        r"^(?!.*\b(?:swing|boat|climb\w*|tent|camp\w*|hammock|treehouse|tree house|sail\w*|dog|horse|tow\w*|"
+        r"clothesline|washing line|tug of war|jump rope|skipping rope)\b)"
+        r".*?\b(?:the|a|my) rope\b(?: \w+){0,6}? (?:already|ready|is up|set up|tied|hung|hanging)\b",
+        r"^(?!.*\b(?:swing|boat|climb\w*|tent|camp\w*|hammock|sail\w*|tow\w*)\b).*?\brope (?:is )?(?:already )?"
+        r"(?:tied|ready|hung|hanging up|up)\b",
+        r"^(?!.*\b(?:climb\w*|rappel\w*|abseil\w*|harness|hammock|swing|boat|sail\w*|camp\w*|tarp|tent)\b)"
+        r".*?\bknots?\b.{0,80}?\b(?:my (?:whole |full |entire )?(?:body )?weight|body weight|a persons weight|"
+        r"human weight|hold a person|from the ceiling|from a beam|from the rafters?|around (?:my|a|the) neck|to hang)\b",
+        r"\b(?:letter|letters|note|notes|message|messages|video|videos|recording|recordings)\b(?: \w+){0,6}? for after"
+        r"(?:$| im gone| i die| im dead| i leave| its done| tonight)",
+        r"\b(?:giving|gave|give|given) (?:all )?(?:of )?my (?:stuff|things|belongings|possessions|cat|dog|pets|pet|"
+        r"savings|everything) away\b",
+        r"\b(?:gave|given|giving|give) (?:away )?my (?:\w+ ){0,2}?to\b.{0,80}?\b(?:keep (?:him|her|it|them) forever|"
+        r"for good|(?:look after|take care of) (?:him|her|them) (?:forever|for good|from now on))\b",
+        r"(?:"
+        + _PILLS
+        + r"|\brope|\bgun|\bknife|\bblade)\b.{0,60}?\b(?:letter|note|goodbye)\b(?! to (?:self|take|remind))"
+        r"|\b(?:letter|note|goodbye)\b(?! to (?:self|take|remind)).{0,60}?\b(?:" + _PILLS + r"|rope|gun|knife|blade)\b",
+        r"\b(?:wont|will not|not going to) need (?:them|it|these|those|my \w+|any of (?:it|them|this)|anything) "
+        r"(?:\w+ )?(?:soon|much longer|for (?:much )?longer|where im going|after (?:tonight|today|this week|"
+        r"this weekend|friday))\b",
+        r"\bdeleted (?:all )?(?:of )?my (?:accounts|social media|profiles)\b.{0,150}?\b(?:finish it|end it|goodbye|"
+        r"note|wont need|for good|tonight|last)\b",
+        r"\b(?:in|inside) (?:the|my) (?:closed |shut |locked )?garage\b.{0,60}?\b(?:engine|motor|car) "
+        r"(?:is )?(?:running|on|idling)\b",
+        r"\b(?:engine|motor|car) (?:is )?(?:running|on|idling)\b.{0,60}?\b(?:in|inside) (?:the|my) (?:closed |shut )?garage",
+        r"\b(?:hose|pipe|tube) (?:\w+ ){0,3}?(?:exhaust|tailpipe)\b",
+        # At the water or the station, and not coming back.
+        r"\b(?:im|i am) (?:\w+ )?(?:at|on|by|near|in|standing on|sitting on|sitting by) the (?:lake|river|sea|ocean|beach|"
+        r"bridge|station|train station|tracks|platform|roof|rooftop|cliff|cliffs|edge|ledge|dam|pier)\b.{0,150}?"
+        r"\b(?:not coming back|never coming back|wont be coming back|swimming back|this is it|goodbye|one last time|"
+        r"for the last time|note|no way back|wont be back|not going home|never going home)\b",
+        r"\b(?:wrote|written|left|leave|leaving|finished) (?:a|my|the) (?:note|letter|goodbye)\b.{0,150}?"
+        r"\b(?:at|on|by|near) the (?:lake|river|sea|ocean|beach|bridge|station|train station|tracks|platform|roof|"
+        r"rooftop|cliff|cliffs|edge|ledge|dam|pier)\b",
+        r"\b(?:not|never|dont plan on|dont intend on|not planning on|wont be|no plan of|no plans of) swimming back\b",
+        r"\b(?:plan is|planning|going|decided) to do it\b.{0,60}?\b(?:while|when|once|after) (?:\w+ ){0,3}?"
+        r"(?:is|are|goes|go) (?:away|out|asleep|to bed|at work)\b",
+        r"\b(?:knife|blade|razor|gun|pills|rope)\b.{0,80}?\b(?:get|find|work up|have) the (?:nerve|courage|guts)\b",
+        r"\b(?:bought|got|buying|purchased) (?:a )?(?:gun|firearm|pistol|handgun|shotgun|revolver)\b.{0,60}?"
+        r"\b(?:dont|do not|never) (?:even )?(?:hunt|shoot)\b",
+        r"\b(?:by|on|near|at|beside) the (?:tracks|train tracks|rails|railway line|railway)\b.{0,60}?\b(?:waiting|wait) "
+        r"for (?:the )?(?:next |a )?train\b",
+        r"\bdo it\b.{0,80}?\b(?:after|when|once|while) (?:everyone|everybody|they|the house|the kids|"
+        r"my (?:family|wife|husband|partner|parents|kids|roommates?)) (?:is |are |has |have |goes |go |falls? |gone )?"
+        r"(?:asleep|to bed|to sleep|sleeping)\b",
+    ),
     # --- Methods and means: answered for nobody, whoever they are asked about --
     _rule(
         "means_height",
-        r"\b(?:highest|tallest|high enough|tall enough) (?:\w+ ){0,2}?" + _words(_PLACES) + r"\b",
-        r"\b" + _words(_PLACES) + r" (?:\w+ ){0,4}?(?:highest|tallest|high enough|tall enough|to jump from)\b",
-        r"\bhow (?:high|far|tall) (?:\w+ ){0,8}?(?:to die|to kill|fatal|lethal|to not survive|be fatal|be lethal)\b",
+        r"\b(?:high enough|tall enough) (?:\w+ ){0,2}?" + _words(_PLACES) + r"\b",
+        r"\b" + _words(_PLACES) + r" (?:\w+ ){0,4}?(?:high enough|tall enough|to jump from)\b",
+        # Height asked for one's own use ("near me"); a loss told nearby is in means_after_loss.
+        r"\b" + _HEIGHT_ASKED + r" (?:\w+ ){0,4}?" + _words(_PLACES) + r" (?:\w+ ){0,3}?"
+        r"(?:near me|nearby|around here|close to me|to me|for me|i can (?:get to|reach|walk to|drive to))\b",
+        r"\b" + _words(_PLACES) + r"\b.{0,60}?\b(?:without|dont have|doesnt have|with no|lacks?|lacking|no) "
+        r"(?:any )?(?:suicide )?(?:nets?|netting|barriers?|fences?|fencing|railings?|guard rails?)\b",
+        r"\bhow (?:high|far|tall|fast|deep|many (?:storeys|stories|floors|feet|meters|metres)) (?:\w+ ){0,10}?"
+        r"(?:to die|to kill|fatal|lethal|to not survive|not survive|be fatal|be lethal|deadly|instant death)\b",
+        r"\bsurvive (?:jumping|a jump|falling|a fall|the fall) (?:from|off) (?:a |the |an )?(?:\w+ ){0,2}?"
+        r"(?:floor|storey|story|stories|storeys|" + _PLACES + r")\b",
+        r"\b(?:fall|drop|jump|height)\b (?:\w+ ){0,3}?(?:would|will|is|be) (?:\w+ )?enough\b",
+        r"\b(?:lie|lay|lying|laying) down (?:on|in|across) the (?:road|tracks|motorway|highway|railway|rails)\b",
+        r"\b(?:drop|fall|floor|" + _PLACES + r")\b.{0,100}?\b(?:would|will|could|does|can) (?:it|that|the fall|a fall|"
+        r"falling|the drop|jumping) kill (?:you|me|a person|someone)\b(?! to)",
+        r"\bhow (?:high|far|many \w+) (?:\w+ ){0,6}?(?:fall|drop|jump)\b(?: \w+){0,3}? "
+        r"(?:to be sure|to make sure|for sure|to be certain|and not survive|and die)\b",
         r"\b(?:jump|jumping|throw myself|throwing myself) (?:off|from|in front of|under|onto) (?:a |the |this |that |my )?"
         + _words(_PLACES + "|" + _TRAFFIC)
         + r"\b",
+        r"\b(?:step|stepping|leap|leaping|launch myself|fall|roll) (?:off|from) (?:a |the |this |that |my )?"
+        + _words(_PLACES)
+        + r"\b",
+        # A train that will not stop, asked about with the wish to be done.
+        r"\bwhat time (?:does|do|will) (?:the )?(?:\w+ )?trains? (?:\w+ ){0,6}?(?:pass|come|go|run)\w* "
+        r"(?:\w+ ){0,5}?(?:without stopping|non stop|at full speed|at speed)\b",
+        r"\btrains?\b.{0,100}?\b(?:without stopping|doesnt stop|not stopping|at full speed)\b.{0,100}?"
+        r"\b(?:want it (?:all )?(?:over|to end|to stop)|asking for me|for me$|end it)",
         r"\b(?:step|stepping|walk|walking|lie down|lay down) (?:out )?(?:in front of|onto) (?:a |the )?"
         r"(?:train|bus|truck|car|lorry|traffic|tracks|train tracks)\b",
         r"\b(?:almost|nearly) (?:jumped|jump)\b(?! (?:out|up|at|for|in|into|on|with|when|because))",
@@ -703,7 +1063,9 @@ RULES: tuple[Rule, ...] = (
     ),
     _rule(
         "means_pills",
-        r"\b(?:lethal|fatal|deadly) (?:dose|amount|quantity|overdose|number)",
+        # Everyday substances asked about to stay safe are not means.
+        r"\b(?:lethal|fatal|deadly) (?:dose|amount|quantity|overdose|number)"
+        r"(?! of (?:caffeine|coffee|energy drinks?|water|salt|sugar|vitamin \w+|vitamins|chocolate|nutmeg)\b)",
         r"\bhow (?:many|much) (?:\w+ ){0,5}?(?:to|would|will|does it take to|do i need to|before|until|is enough to) "
         r"(?:\w+ ){0,2}?(?:die|kill (?:myself|me|you|a person|someone)|overdose|od|be lethal|be fatal|not wake up|"
         r"never wake up|stop my heart)\b",
@@ -711,6 +1073,13 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:lined up|laid out|counted out|lining up|counting out|crushed up|crushing up) (?:all )?(?:of )?"
         r"(?:my |the )?" + _PILLS + r"\b",
         r"\b" + _PILLS + r" (?:\w+ ){0,3}?(?:laid out|lined up|counted out|in front of me|ready to go|ready)\b",
+        r"\bcounted how many (?:\w+ ){0,4}?" + _PILLS + r"\b",
+        r"(?:"
+        + _PILLS
+        + r"|\brope|\bgun|\bknife|\bblade|\brazor)\b.{0,60}?\b(?:just )?in case i (?:decide|change my mind|"
+        r"cant take it|need to end it|want to end it|get the (?:nerve|courage))\b",
+        r"\b(?:took|take|taking|taken|swallowed) (?:\w+ ){0,6}?" + _PILLS + r" (?:\w+ ){0,6}?"
+        r"(?:on purpose|deliberately|intentionally)\b",
         r"\b(?:holding|clutching|staring at) (?:a |the |my )?(?:bottle of |handful of |pack of |box of )?"
         + _PILLS
         + r"\b",
@@ -727,11 +1096,22 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|all of|every|a handful of|a bunch of|"
         r"the whole|a whole|the entire) (?:of )?(?:my |the |these )?(?:bottle of |pack of |box of )?"
         + _PILLS
-        + r" (?:at once|together|in one go)",
+        + r" (?:at once|together|in one go|now|tonight|right now|today)",
         r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:a handful of|a bunch of|the whole|a whole|"
         r"the entire) (?:bottle|pack|packet|box)",
         r"\b(?:take|taking|swallow|swallowing) (?:[1-9][0-9]+|a hundred|fifty|forty|thirty|twenty|a whole bottle of) "
         r"(?:\w+ )?" + _PILLS + r"\b",
+        r"\b(?:dose|dosage|amount|pills?|tablets?|meds|medication)\b.{0,60}?\b(?:too much|too many|enough) "
+        r"(?:\w+ )?to (?:not )?survive\b",
+        r"\b(?:is|are|would|will|be) (?:\w+ ){0,6}?enough to (?:not wake up|never wake up|die|kill me|end it all|end it|"
+        r"end my life|stop my heart|be fatal|be lethal)\b",
+        r"(?:\b(?:make sure|be sure|ensure) (?:that )?i (?:dont|never|wont) wake up|\bto (?:not|never) wake up)\b"
+        r"(?! (?:at|early|too|in the|during|with|every|before|until|tired|groggy|hungry|in pain|the|[0-9]\w*)\b)",
+        r"\b(?:swallow|swallowing|swallowed|down|downing|overdose on|od on) (?:all|every|every single|the rest of|"
+        r"the whole) (?:of )?(?:my |the |her |his |these |those )?(?:\w+ ){0,2}?" + _PILLS + r"\b",
+        r"\b(?:take|taking|took|swallow|swallowing) (?:every|all the|all of the|all my) (?:single )?(?:\w+ )?"
+        r"(?:pill|pills|tablet|tablets|med|meds) (?:in|from) (?:the|my) (?:cabinet|medicine cabinet|house|bottle|"
+        r"drawer|bathroom|box)\b",
         r"\b(?:took|swallowed|have taken|just took) (?:a bunch of|a handful of|too many|loads of|lots of|a lot of|"
         r"all of my|all my|the whole bottle of|the rest of my|[1-9][0-9]+) (?:\w+ )?" + _PILLS + r"\b",
         r"\b(?:vodka|alcohol|wine|whiskey|whisky|booze|drink|liquor) (?:\w+ ){0,3}?(?:and|with) (?:my |the |some |all )?"
@@ -739,7 +1119,11 @@ RULES: tuple[Rule, ...] = (
         + r"\b",
         r"\b(?:swallow|take|taking|swallowing|drink|drinking|down) (?:everything|all the \w+|whatever) in "
         r"(?:the|my) (?:medicine cabinet|cabinet|bathroom cabinet|first aid kit)",
-        r"\b(?:drink|drinking|swallow|swallowing) (?:some |the )?(?:bleach|antifreeze|rat poison|weed killer)\b",
+        r"\b(?:drink|drinking|drank|drunk|swallow|swallowing|swallowed) (?:some |the |a |a bottle of |a cup of |a glass of )?"
+        r"(?:bleach|antifreeze|rat poison|weed killer)\b",
+        r"\b(?:stopped|stop|stopping|quit|skipping|skip) (?:taking )?(?:my )?"
+        + _PILLS
+        + r" (?:\w+ ){0,3}?(?:on purpose|deliberately|so (?:that )?i|to die|hoping|to punish)\b",
         about_others_ok=True,
     ),
     _rule(
@@ -753,17 +1137,40 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:gun|pistol) (?:to|in) my (?:head|mouth)",
         r"\b(?:gun|pistol|rifle)\b.{0,200}?\b(?:cant stop|keep|kept) (?:looking at|thinking about|holding|touching) it\b",
         r"\bmake it look like an accident\b",
+        r"\b(?:buy|get|purchase|buying|getting|find) (?:a |my )?(?:gun|firearm|pistol|handgun|shotgun|revolver)\b"
+        r"(?: \w+){0,4}? (?:today|tonight|fast|quickly|right now|without (?:a )?(?:waiting period|background check|"
+        r"licen[cs]e|permit))\b",
+        r"\b(?:gun|rope|pills|knife|blade|razor|pistol)\b.{0,100}?\bknow (?:exactly )?what (?:im going to|ill|i will|"
+        r"i want to|i need to|to) do with (?:it|them)\b",
         r"\bhow (?:deep|hard|long) (?:\w+ ){0,4}?(?:cut|slit|slash)\b",
         r"\b(?:is it|would it be|does it|is it very) (?:painful|hurt) to (?:drown|hang|bleed out|overdose|jump|"
         r"suffocate|burn to death|be hit by)\b",
-        r"\bdoes it hurt to (?:die|drown|hang|bleed out|overdose|jump|suffocate)\b",
-        r"\bhow long (?:does it take|would it take|until|before|to) (?:\w+ ){0,4}?"
-        r"(?:bleed out|die|suffocate|drown|lose consciousness)\b|\bbleed out\b",
+        r"\bdoes it hurt to (?:die|drown|hang|bleed out|overdose|jump|suffocate|(?:get|be) (?:hit|run over))\b",
+        r"\b(?:will|would|does|is) it (?:hurt|be painful) (?:if i|to|when i|if you|when you) (?:\w+ )?(?:die|drown|hang|"
+        r"bleed out|overdose|jump|suffocate|get hit|am hit|freeze)\b",
+        r"\bhow long (?:does it take|would it take|it takes|it would take|until|before|to) (?:\w+ ){0,4}?"
+        r"(?:bleed out|die|suffocate|drown|lose consciousness|freeze to death|starve to death)\b|\bbleed out\b",
+        r"^(?!.*\b(?:barbecue|bbq|grill|grilling)\b).*?\bcharcoal\b.{0,60}?\b(?:tape|car|bedroom|room|tent|sealed|seal|"
+        r"windows)\b",
+        r"\bstrong enough to (?:hang|hold) (?:a person|me|my weight|someone|a body|a grown \w+)\b|\bhang a person\b",
+        r"\bknots?\b.{0,60}?\bhang (?:themselves|himself|herself|yourself|myself|oneself|people)\b|"
+        r"\bhang (?:themselves|himself|herself|yourself|myself|oneself) with\b",
+        r"\b(?:damage|destroy|fry|shut down) (?:my|your|the|ones) (?:liver|kidneys) enough\b",
+        r"\b(?:most reliable|surest|foolproof|most effective|most certain) (?:method|way|means)\b.{0,60}?"
+        r"\b(?:mess (?:it|this) up|fail|survive|wake up|botch)",
+        r"\bis (?:hanging|drowning|overdosing|jumping|bleeding out|suffocating|suffocation|an overdose|death by \w+) "
+        r"(?:\w+ )?(?:painless|quick|peaceful|instant|fast|painful)\b",
+        r"\b(?:guarantee|guarantees|guaranteed|ensures|certain) (?:\w+ )?(?:death|to die|to kill|fatal|lethal|i die)\b",
+        r"\b(?:research|researching|researched|looking up|looked up|googling|googled|searching|searched|reading up on) "
+        r"(?:\w+ ){0,6}?(?:deadly|lethal|fatal)\b",
+        r"\bmy (?:life )?insurance\b.{0,80}?\bsuicide\b|\bsuicide\b.{0,80}?\bmy (?:life )?insurance\b",
         r"\b(?:carbon monoxide|car exhaust|exhaust fumes|helium|charcoal burning)\b.{0,200}?"
         r"\b(?:die|dying|kill|painless|hurt|fatal|lethal|how long)\b",
         r"\b(?:painless|painlessly|quick|quickest|fastest|easiest|surest|least painful|best|most peaceful|peaceful|"
         r"simplest|cleanest) (?:way|ways|method|methods|means) (?:to|of) (?:die|dying|end it|end my life|kill myself|"
         r"killing myself|commit suicide|committing suicide|suicide|not wake up|overdose|od|unalive myself|"
+        r"slit (?:my |your |ones )?wrists?|hang (?:myself|yourself|oneself)|not exist|stop existing|"
+        r"disappear forever|not be here|"
         r"kill (?:yourself|oneself|themselves)|end (?:your|ones|a) life)\b",
         r"\bhow to (?:kill myself|end my life|commit suicide|overdose|od|hang myself|kms|unalive myself)\b",
         r"\bhow to die(?: painlessly| quickly| fast| peacefully| without pain| in my sleep| tonight| today)?$",
@@ -776,7 +1183,26 @@ RULES: tuple[Rule, ...] = (
     _rule(
         "means_vehicle",
         r"\b(?:drive|driving|drove|crash|crashing|steer|steering) (?:my car |the car |my truck |it )?"
-        r"(?:into|off) (?:a |the )?(?:tree|wall|river|cliff|bridge|lake|oncoming traffic|truck|pole|barrier|overpass)\b",
+        r"(?:into|off) (?:a |the )?(?:\w+ )?(?:tree|wall|river|cliff|bridge|lake|oncoming traffic|truck|pole|barrier|"
+        r"overpass)\b(?! (?:by accident|accidentally))",
+    ),
+    # A means question or purchase right after a loss: the loss says who it is for.
+    _rule(
+        "means_after_loss",
+        _LOSS + r".{0,200}?\b" + _HEIGHT_ASKED + r" (?:\w+ ){0,4}?" + _words(_PLACES) + r"\b",
+        _LOSS + r".{0,200}?\b" + _words(_PLACES) + r"\b(?: \w+){0,5}? (?:the )?" + _HEIGHT_ASKED + r"\b",
+        r"\b" + _HEIGHT_ASKED + r" (?:\w+ ){0,4}?" + _words(_PLACES) + r"\b.{0,200}?" + _LOSS,
+        _LOSS + r".{0,200}?\b(?:im|i am) (?:going|heading|walking|driving) (?:to|up to|down to) the (?:bridge|cliffs?|"
+        r"tracks|roof|rooftop|river|lake|sea|ocean)(?: now| tonight)?$",
+        _LOSS + r".{0,200}?\b(?:how (?:deep|cold|fast|strong) (?:is|are)|deepest|coldest) (?:the )?(?:\w+ ){0,3}?"
+        r"(?:river|lake|sea|ocean|"
+        r"water|current|canal|reservoir)\b",
+        _LOSS + r".{0,200}?\b(?:buy|bought|get|got|getting|buying|purchased) (?:a |my )?(?:gun|firearm|pistol|handgun|"
+        r"shotgun|revolver|rope)\b",
+        _LOSS + r".{0,200}?\b(?:where|how) (?:can|could|do|would|to) (?:i )?(?:get|buy|find|score|order) "
+        r"(?:a lot of|lots of|enough|a bunch of|loads of|a bottle of|a stash of|as many|a whole bottle of) (?:\w+ )?"
+        + _PILLS
+        + r"\b",
     ),
 )
 
@@ -784,7 +1210,7 @@ RULES: tuple[Rule, ...] = (
 _TOPIC = re.compile(
     r"suicid|selfharm|self injur|self mutilat|kill (?:myself|yourself|himself|herself|themselves|themself|oneself)|"
     r"killing (?:myself|yourself|himself|herself|themselves|oneself)|end (?:my|his|her|their|your|ones) (?:own )?li|"
-    r"took (?:his|her|their|my) (?:own )?li|take (?:his|her|their|my|your) (?:own )?li|overdos|wants? to die|"
+    r"took (?:his|her|their|my) (?:own )?li(?!fe back)|take (?:his|her|their|my|your) (?:own )?li(?!fe back)|overdos|wants? to die|"
     r"crisis (?:line|hotline|text)|\b988\b|cutting (?:themselves|herself|himself|myself|yourself)|unalive"
 )
 
@@ -820,7 +1246,7 @@ CRISIS_REFERENCES: tuple[str, ...] = (
     "Tonight I will take my own life.",
     "I want my life to be over.",
     "I have decided that I am going to die soon.",
-    "I don't want to be alive anymore.",
+    "Staying alive is not something I want now.",
     "Thoughts of suicide fill my days.",
     "I have a plan to end it tonight.",
     "Razor blades are the only thing that helps me feel calm.",
@@ -861,7 +1287,7 @@ SAFE_REFERENCES: tuple[str, ...] = (
     "Which studies cover compassion-focused therapy for suicide prevention?",
     "Can kindness toward myself help when I fail an exam?",
     "Our old dog was put to sleep last week and the house feels empty.",
-    "How do I kill a process in Linux?",
+    "How can I kill a stuck task on my server?",
     "I'm exhausted from work and need a break.",
     "How can I be kinder to myself after a mistake?",
     "I feel sad and lonely lately.",
@@ -873,12 +1299,21 @@ SAFE_REFERENCES: tuple[str, ...] = (
     "My project is dead and I feel like a failure.",
     "What is the link between shame and suicidal thoughts in studies?",
 )
-# Chosen on eval/crisis.jsonl, where no ordinary question scores above 0.59.
-# On batches of crisis expressions written afterwards and not yet seen by the
-# rules, it lifted recall by 0.10 to 0.15 (0.60 to 0.70 on the last batch)
-# without a single added false alarm.
+# Chosen on eval/crisis.jsonl, where no safe item scores above 0.59 (the 321
+# safe items since the fresh and audit batches were added). On batches of
+# crisis expressions written afterwards and not yet seen by the rules, it
+# lifted recall by 0.10 to 0.15 at first, and by 0.07 to 0.08 on the five
+# latest batches (0.50 to 0.58 on the 80-item one), adding one false alarm in
+# 220 near misses.
 SIMILARITY_THRESHOLD = 0.60
 SIMILARITY_MARGIN = 0.05
+# Below the threshold but still this close (and clearly closer to the crisis
+# references), the answer is shown with the resources attached. It fires on
+# 0.7% of ordinary questions (2 of 305 from the question sets), 2.8% of the
+# near misses in eval/crisis.jsonl (9 of 321) and 4.5% of later near misses
+# (11 of 242); a footer of phone numbers is a small price. On the latest
+# batch it reached 4 of the 21 crisis lines that rules and similarity missed.
+SIMILARITY_NEAR = 0.50
 
 
 @dataclass(frozen=True)
@@ -913,15 +1348,23 @@ def similarity_scores(sentences: list[str], embedder: DocumentEmbedder) -> list[
     return [(float(c), float(f)) for c, f in zip(crisis, safe, strict=True)]
 
 
-def _similar_sentence(sentences: list[str], embedder: DocumentEmbedder) -> tuple[str, float] | None:
+def _similar_sentence(
+    sentences: list[str], embedder: DocumentEmbedder
+) -> tuple[tuple[str, float] | None, tuple[str, float] | None]:
+    """The first sentence close enough to be a crisis, and the closest one that is only near."""
     # Similarity cannot tell "I" from "people", so questions about others are left to the rules.
     sentences = [s for s in sentences if not _about_others(s)]
     if not sentences:
-        return None
+        return None, None
+    near: tuple[str, float] | None = None
     for sentence, (crisis, safe) in zip(sentences, similarity_scores(sentences, embedder), strict=True):
-        if crisis >= SIMILARITY_THRESHOLD and crisis - safe >= SIMILARITY_MARGIN:
-            return sentence, crisis
-    return None
+        if crisis - safe < SIMILARITY_MARGIN:
+            continue
+        if crisis >= SIMILARITY_THRESHOLD:
+            return (sentence, crisis), None
+        if crisis >= SIMILARITY_NEAR and (near is None or crisis > near[1]):
+            near = (sentence, crisis)
+    return None, near
 
 
 # --------------------------------------------------------------------------
@@ -951,14 +1394,19 @@ def check_crisis(text: str, embedder: DocumentEmbedder | None = None) -> CrisisC
             return CrisisCheck(is_crisis=True, mentions_topic=True, reason=rule.name, sentence=sentence)
         if about_others is not None and mention is None:
             mention = CrisisCheck(False, True, reason=f"about_others:{about_others.name}", sentence=sentence)
+    near = None
     if embedder is not None and sentences:
-        found = _similar_sentence(sentences, embedder)
+        found, near = _similar_sentence(sentences, embedder)
         if found is not None:
             log.info("crisis detected rule=similarity score=%.3f", found[1])
             return CrisisCheck(is_crisis=True, mentions_topic=True, reason="similarity", sentence=found[0])
     for sentence in sentences:
         if _TOPIC.search(sentence):
             return CrisisCheck(is_crisis=False, mentions_topic=True, reason="topic", sentence=sentence)
+    if mention is None and near is not None:
+        # Close to a crisis but not close enough to withhold the answer: answer, with the resources.
+        log.info("crisis resources attached rule=similarity_near score=%.3f", near[1])
+        return CrisisCheck(is_crisis=False, mentions_topic=True, reason="similarity_near", sentence=near[0])
     return mention or CrisisCheck(is_crisis=False, mentions_topic=False)
 
 
