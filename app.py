@@ -289,6 +289,8 @@ def reindex_status() -> None:
         st.success(ui.escape_markdown(ui.report_summary(last.report)))
         for message in last.report.skipped:
             st.warning(ui.escape_markdown(f"Skipped: {message}"))
+        for message in last.report.notes:
+            st.info(ui.escape_markdown(f"Note: {message}"))
 
 
 def start_reindex(reindexer: ui.Reindexer) -> None:

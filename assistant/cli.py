@@ -108,6 +108,8 @@ def index(settings: Settings, full: bool, as_json: bool) -> None:
         return
     for message in report.skipped:
         click.echo(f"skipped: {message}", err=True)
+    for message in report.notes:
+        click.echo(f"note: {message}", err=True)
     click.echo(
         f"Indexed {settings.corpus_dir}: {report.added} added, {report.updated} updated, "
         f"{report.unchanged} unchanged, {report.deleted} deleted; {report.chunks_embedded} chunks embedded, "
@@ -256,7 +258,7 @@ def cite(settings: Settings, ref: str, as_json: bool) -> None:
 @cli.command("eval")
 @click.option(
     "--questions", "question_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
-    default=[Path("eval/questions.jsonl"), Path("eval/independent.jsonl"), Path("eval/unseen.jsonl")],
+    default=[Path(f"eval/{name}.jsonl") for name in ("questions", "independent", "unseen", "common", "heldout")],
     show_default=True, help="Question set (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option(

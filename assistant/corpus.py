@@ -5,6 +5,15 @@ A reference entry without a file is indexed from its citation line, exactly
 as the article lists it. Web pages saved by ``assistant fetch`` live under
 ``snapshots/`` with a JSON sidecar of metadata. Every other supported file in
 the corpus folder is a user file.
+
+Every file in the folder that is not indexed gets a message naming it, except
+hidden files (and everything in hidden folders), ``sources.toml`` itself and
+the snapshots' ``.json`` sidecars. Links are followed only to what lies inside
+the corpus folder: a link to a file or folder outside it, a dangling link, a
+link to a folder, and a link to a file the corpus holds under its own name are
+each skipped with a message. A manifest entry whose path leads out through a
+link is skipped too; one that names a path outside (``../notes.txt``) is the
+owner's explicit choice and is read.
 """
 
 from __future__ import annotations
@@ -52,6 +61,7 @@ class Document:
     source: Source
     text: str
     pages: tuple[tuple[int, int], ...] = ()
+    notes: tuple[str, ...] = ()  # what the person should know about a file read anyway
 
     @property
     def content_hash(self) -> str:
@@ -65,6 +75,7 @@ class Document:
 class CorpusScan:
     documents: list[Document] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # one message per file that could not be read
+    notes: list[str] = field(default_factory=list)  # files read with a caveat (text that is not valid UTF-8)
 
 
 def slugify(value: str) -> str:
@@ -144,16 +155,41 @@ def _snapshot_source(sidecar: Path, page: Path) -> Source:
 
 def discover(corpus_dir: Path) -> tuple[list[Source], list[str]]:
     """Every source in the corpus folder, and a message per entry that cannot be used."""
-    manifest = read_manifest(corpus_dir / MANIFEST)
+    root = corpus_dir.resolve()
+    problems: list[str] = []
+    manifest = []
+    for source in read_manifest(corpus_dir / MANIFEST):
+        if source.path is not None and (problem := _escapes(source.path, corpus_dir)):
+            problems.append(f"{source.path.relative_to(corpus_dir)}: {problem}")
+            continue
+        manifest.append(source)
     claimed = {s.path.resolve() for s in manifest if s.path}
     # An entry with neither file nor citation is a URL to fetch: its snapshot is the source.
     sources = [s for s in manifest if s.path or s.citation]
-    problems: list[str] = []
     ids = {s.id for s in sources}
-    for path in sorted(_files(corpus_dir)):
-        if path.resolve() in claimed or path.name == MANIFEST:
-            continue
+    entries = sorted(_entries(corpus_dir))
+    # Files the corpus holds under their own name: a link to one would index the same text twice.
+    read_anyway = claimed | {p.resolve() for p in entries if not p.is_symlink() and p.is_file()}
+    for path in entries:
         relative = path.relative_to(corpus_dir)
+        if path.is_symlink():
+            if problem := _escapes(path, corpus_dir):
+                problems.append(f"{relative}: {problem}")
+                continue
+            target = path.resolve()
+            if target.is_dir():
+                problems.append(f"{relative}: a link to a folder, which is not followed; skipped.")
+                continue
+            if target in read_anyway:
+                problems.append(
+                    f"{relative}: a link to {target.relative_to(root)}, in the corpus under its own name; skipped."
+                )
+                continue
+        if not path.is_file():
+            problems.append(f"{relative}: not a regular file; skipped.")
+            continue
+        if path.resolve() in claimed or relative == Path(MANIFEST):
+            continue
         if relative.parts[0] == SNAPSHOT_DIR:
             if path.suffix == ".json":
                 continue
@@ -180,12 +216,33 @@ def discover(corpus_dir: Path) -> tuple[list[Source], list[str]]:
     return sources, problems
 
 
-def _files(folder: Path) -> Iterator[Path]:
+def _entries(folder: Path) -> Iterator[Path]:
+    """Files, links and anything else in the folder that is not a folder or hidden."""
     for path in folder.rglob("*"):
         if any(part.startswith(".") for part in path.relative_to(folder).parts):
             continue
-        if path.is_file():
+        # rglob does not descend into linked folders; the link itself is reported.
+        if path.is_symlink() or not path.is_dir():
             yield path
+
+
+def _escapes(path: Path, corpus_dir: Path) -> str:
+    """Why a path that lies in the corpus folder leads out of it through a link ('' if it does not).
+
+    Checked on the path as written, then on where its links lead, so an
+    explicit ``../notes.txt`` in the manifest is left to the owner.
+    """
+    import os
+
+    written = Path(os.path.normpath(path.absolute()))
+    if not written.is_relative_to(Path(os.path.normpath(corpus_dir.absolute()))):
+        return ""
+    target = path.resolve()
+    if not target.exists():
+        return f"a link to {target}, which does not exist; skipped." if path.is_symlink() else ""
+    if target.is_relative_to(corpus_dir.resolve()):
+        return ""
+    return f"a link to {target}, which is outside the corpus folder; skipped."
 
 
 def reference_text(source: Source) -> str:
@@ -209,7 +266,7 @@ def load(source: Source, max_bytes: int) -> Document:
             "date": source.date or loaded.date,
         }
     )
-    return Document(source=filled, text=loaded.text, pages=loaded.pages)
+    return Document(source=filled, text=loaded.text, pages=loaded.pages, notes=loaded.notes)
 
 
 def scan(corpus_dir: Path, max_bytes: int) -> CorpusScan:
@@ -220,7 +277,11 @@ def scan(corpus_dir: Path, max_bytes: int) -> CorpusScan:
     result = CorpusScan(skipped=problems)
     for source in sources:
         try:
-            result.documents.append(load(source, max_bytes))
+            document = load(source, max_bytes)
+            result.documents.append(document)
+            for note in document.notes:
+                log.info("read with a caveat source=%s note=%s", source.id, note)
+            result.notes.extend(document.notes)
         except LoaderError as e:
             log.warning("skipped source=%s reason=%s", source.id, e)
             result.skipped.append(str(e))

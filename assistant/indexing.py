@@ -86,6 +86,7 @@ class IndexReport:
     full: bool = False
     generation: str = ""
     skipped: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files indexed with a caveat
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "seconds": round(self.seconds, 3)}
@@ -175,6 +176,7 @@ class Indexer:
                     deleted=len(plan.deleted),
                     full=full,
                     skipped=corpus.skipped,
+                    notes=corpus.notes,
                 )
                 if previous is not None and not plan.changes and not full:
                     report.chunks_total = previous.count()
@@ -186,7 +188,9 @@ class Indexer:
                     previous.close()
             clean_up(settings.index_dir, settings.keep_generations)
         report.seconds = time.perf_counter() - started
-        log.info("indexed %s", " ".join(f"{k}={v}" for k, v in report.as_dict().items() if k != "skipped"))
+        log.info(
+            "indexed %s", " ".join(f"{k}={v}" for k, v in report.as_dict().items() if k not in ("skipped", "notes"))
+        )
         return report
 
     def _open_previous(self, tolerate_mismatch: bool) -> Generation | None:

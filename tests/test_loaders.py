@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -141,6 +142,7 @@ def test_unreadable_files_are_skipped_and_the_rest_of_the_corpus_is_indexed(sett
     write_rc4_pdf(corpus_dir / "open.pdf", ["Breathing slowly calms the body."], user_password="")
     (corpus_dir / "bad-date.md").write_text("---\ndate: 2024-02-30\n---\n# Rest\n\nSleep helps.\n")
     (corpus_dir / "note.md").write_text("# Walks\n\nA short walk after a setback helps.\n", encoding="utf-8")
+    (corpus_dir / "legacy.txt").write_bytes("Une pause bienveillante aide, même brève.".encode("cp1252"))
     env = {**os.environ, "ASSISTANT_CORPUS_DIR": str(corpus_dir), "ASSISTANT_INDEX_DIR": str(settings.index_dir)}
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -149,15 +151,133 @@ def test_unreadable_files_are_skipped_and_the_rest_of_the_corpus_is_indexed(sett
 
     result = run("index", "--json")
     assert result.returncode == 0, result.stderr
-    skipped = json.loads(result.stdout)["skipped"]
+    report = json.loads(result.stdout)
+    skipped = report["skipped"]
     expected = ["bad-date.md: could not be read", "locked.pdf: is encrypted and password-protected"]
+    # Indexed, and the person is told.
+    assert [n for n in report["notes"] if n.startswith("legacy.txt: not valid UTF-8; read as windows-1252")]
     if not HAS_CRYPTOGRAPHY:
         expected.append("aes.pdf: is encrypted with AES")
     assert len(skipped) == len(expected)
     assert all(any(m.startswith(prefix) for m in skipped) for prefix in expected), skipped
     listed = {s["id"] for s in json.loads(run("sources", "--json").stdout)}
-    assert {"healing-from-within", "rogers-2025", "tucker-2024", "open-pdf", "note-md"} <= listed
+    assert {"healing-from-within", "rogers-2025", "tucker-2024", "open-pdf", "note-md", "legacy-txt"} <= listed
     assert not {"locked-pdf", "bad-date-md"} & listed
     human = run("index")
     assert human.returncode == 0 and "Traceback" not in human.stderr
     assert "skipped: locked.pdf: is encrypted and password-protected" in human.stderr
+    assert "note: legacy.txt: not valid UTF-8; read as windows-1252" in human.stderr
+
+
+def _html_text(tmp_path, body: str, head: str = "") -> str:
+    page = tmp_path / "page.html"
+    page.write_text(f"<html><head>{head}</head><body><p>Visible words.</p>{body}</body></html>", encoding="utf-8")
+    text = load_file(page, MAX).text
+    assert "Visible words." in text
+    return text
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        "DISPLAY:NONE",
+        "Display: None",
+        "display :\n none !important",
+        "color: red; VISIBILITY:Hidden",
+        "opacity: 0.0",
+        "opacity:0%",
+        "font-size: 0PX",
+        "display: /* a comment */ none",
+    ],
+)
+def test_an_inline_style_hides_text_whatever_its_case_and_spacing(tmp_path, style):
+    assert "SECRET" not in _html_text(tmp_path, f'<p style="{style}">SECRET words</p>')
+
+
+@pytest.mark.parametrize(
+    "style", ["opacity: 0.5", "font-size: 0.9em", "display: none; display: block", "display: nonesuch"]
+)
+def test_an_inline_style_that_shows_text_keeps_it(tmp_path, style):
+    assert "Shown words" in _html_text(tmp_path, f'<p style="{style}">Shown words</p>')
+
+
+@pytest.mark.parametrize(
+    ("css", "body"),
+    [
+        (".sr{display:none}", '<p class="note sr">SECRET</p>'),
+        ("#aside { DISPLAY: NONE }", '<div id="aside"><p>SECRET</p></div>'),
+        ("p.x, .y { visibility: hidden }", '<p class="x">SECRET one</p><span class="y">SECRET two</span>'),
+        ("main .tiny{font-size:0}", '<main><p class="tiny">SECRET</p></main>'),
+        ("/* hide */ .a { color: red } .b { opacity: 0 }", '<p class="b">SECRET</p>'),
+        (".sr{display:none} .sr.shown{display:block} .sr.sr{display:none}", '<p class="sr shown">SECRET</p>'),
+    ],
+)
+def test_text_hidden_by_the_pages_own_stylesheet_is_dropped(tmp_path, css, body):
+    assert "SECRET" not in _html_text(tmp_path, body, head=f"<style>{css}</style>")
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        ("<style>.tab{display:none} .tab.active{display:block}</style>", '<p class="tab active">Shown words</p>'),
+        ("<style>.sr{display:none}</style>", '<p class="sr" style="display: block">Shown words</p>'),
+        ("<style>@media print { .screen { display: none } }</style>", '<p class="screen">Shown words</p>'),
+        ('<style media="print">.screen { display: none }</style>', '<p class="screen">Shown words</p>'),
+        (
+            "<style>.icon::before { display: none } .x:hover { display: none }</style>",
+            '<p class="icon x">Shown words</p>',
+        ),
+        ("<style>.sr{display:none}</style>", '<p class="SR">Shown words</p>'),  # class names are case-sensitive
+    ],
+)
+def test_text_the_stylesheet_leaves_visible_is_kept(tmp_path, head, body):
+    assert "Shown words" in _html_text(tmp_path, body, head=head)
+
+
+def test_valid_utf8_is_read_without_a_note(tmp_path):
+    note = tmp_path / "fine.txt"
+    note.write_text("Soyez indulgent envers vous-même.", encoding="utf-8")
+    assert load_file(note, MAX).notes == ()
+
+
+@pytest.mark.parametrize(
+    ("data", "expected", "note"),
+    [
+        # Mostly ASCII with bytes that are UTF-8 nowhere: read in a legacy encoding, and said so.
+        (b"Self-kindness matters \xff\xfe\xc3( and so does rest.", "Self-kindness matters", "not valid UTF-8; read as"),
+        (
+            "Soyez indulgent envers vous-même, café et crème brûlée.".encode("cp1252"),
+            "vous-même",
+            "read as windows-1252",
+        ),
+        # UTF-8 with one damaged byte: the accents stay right, the bad byte shows as U+FFFD.
+        ("Soyez indulgent envers vous-même, café et crème. ".encode() * 2 + b"\xff end", "vous-même, café", "\ufffd"),
+    ],
+)
+def test_text_that_is_not_valid_utf8_is_read_with_a_note_naming_the_file(tmp_path, data, expected, note):
+    path = tmp_path / "odd bytes.txt"
+    path.write_bytes(data)
+    loaded = load_file(path, MAX)
+    assert expected in loaded.text
+    assert len(loaded.notes) == 1
+    assert loaded.notes[0].startswith("odd bytes.txt: not valid UTF-8")
+    assert note in loaded.notes[0]
+
+
+def test_html_that_declares_its_legacy_charset_is_read_without_a_note(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes('<meta charset="windows-1252"><p>Le café refroidit.</p>'.encode("cp1252"))
+    loaded = load_file(page, MAX)
+    assert (loaded.text, loaded.notes) == ("Le café refroidit.", ())
+
+
+def test_a_large_page_with_many_blocks_and_style_rules_is_read_in_seconds(tmp_path):
+    # Both used to be quadratic: about 90 s for this page, so indexing one saved forum thread stalled.
+    css = "".join(f".c{i} {{ display: {'none' if i % 50 == 0 else 'block'} }}\n" for i in range(400))
+    blocks = "".join(f'<div class="c{i % 450}"><p>Note {i} on rest.</p></div>' for i in range(20_000))
+    page = tmp_path / "thread.html"
+    page.write_text(f"<html><head><style>{css}</style></head><body>{blocks}</body></html>", encoding="utf-8")
+    started = time.perf_counter()
+    text = load_file(page, 20_000_000).text
+    assert time.perf_counter() - started < 20
+    assert "Note 1 on rest." in text and "Note 0 on rest." not in text  # .c0 is hidden

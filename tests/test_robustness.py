@@ -12,6 +12,7 @@ import time
 import pytest
 
 from assistant.answering import Assistant
+from assistant.corpus import scan
 from assistant.errors import IndexMismatchError
 from assistant.evaluation import robustness
 from assistant.library import Library
@@ -47,6 +48,59 @@ def test_hostile_corpus_files_are_skipped_by_name_and_the_rest_indexed(indexer, 
     texts = " ".join(s.text for s in library.generation().sources())
     assert "Gentleness helps" in texts and "A file with an odd name is still read." in texts
     assert "HIDDEN" not in texts and "\u200b" not in texts
+    assert any(m.startswith("invalid-utf8.txt: not valid UTF-8; read as") for m in report.notes), report.notes
+    assert not any(m.startswith("invalid-utf8.txt") for m in report.skipped)  # read, not skipped
+
+
+def _scan(corpus_dir):
+    result = scan(corpus_dir, 1_000_000)
+    return {d.source.id: d.text for d in result.documents}, result.skipped
+
+
+def test_links_that_lead_out_of_the_corpus_are_skipped_by_name(tmp_path, corpus_dir):
+    outside = tmp_path / "outside"
+    (outside / "folder").mkdir(parents=True)
+    (outside / "secret.txt").write_text("OUTSIDE private words.", encoding="utf-8")
+    (outside / "folder" / "more.txt").write_text("OUTSIDE folder words.", encoding="utf-8")
+    (corpus_dir / ".kept").mkdir()
+    (corpus_dir / ".kept" / "inner.txt").write_text("Inner words are fine to read.", encoding="utf-8")
+    (corpus_dir / "link.txt").symlink_to(outside / "secret.txt")
+    (corpus_dir / "folder-link").symlink_to(outside / "folder")
+    (corpus_dir / "dangling.txt").symlink_to(tmp_path / "gone.txt")
+    (corpus_dir / "inner-link.txt").symlink_to(corpus_dir / ".kept" / "inner.txt")
+    # A manifest entry is no way around it.
+    (corpus_dir / "listed-link.txt").symlink_to(outside / "secret.txt")
+    with (corpus_dir / "sources.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write('\n[[source]]\nid = "listed"\nkind = "user file"\nfile = "listed-link.txt"\n')
+    texts, skipped = _scan(corpus_dir)
+    assert "OUTSIDE" not in " ".join(texts.values())
+    assert texts["inner-link-txt"] == "Inner words are fine to read."
+    for name, reason in [
+        ("link.txt", "outside the corpus folder"),
+        ("listed-link.txt", "outside the corpus folder"),
+        ("folder-link", "outside the corpus folder"),
+        ("dangling.txt", "does not exist"),
+    ]:
+        assert any(m.startswith(f"{name}: ") and reason in m for m in skipped), (name, skipped)
+    assert "healing-from-within" in texts
+
+
+def test_every_corpus_file_that_is_not_indexed_is_named(corpus_dir):
+    (corpus_dir / "README").write_text("Notes without an extension.", encoding="utf-8")
+    (corpus_dir / "letter.docx").write_bytes(b"PK\x03\x04 not really")
+    (corpus_dir / "sub").mkdir()
+    (corpus_dir / "sub" / "sources.toml").write_text("[[source]]\n", encoding="utf-8")
+    (corpus_dir / "sub" / "plan").write_text("No extension here either.", encoding="utf-8")
+    (corpus_dir / "copy.txt").symlink_to(corpus_dir / "healing-from-within.txt")  # read already, as the article
+    # Not messages: hidden files, the manifest, and the snapshots' sidecars.
+    (corpus_dir / ".DS_Store").write_bytes(b"\x00\x01")
+    (corpus_dir / "snapshots").mkdir()
+    (corpus_dir / "snapshots" / "page.txt").write_text("A fetched page about rest.", encoding="utf-8")
+    (corpus_dir / "snapshots" / "page.json").write_text('{"id": "page", "url": "https://example.org/"}')
+    texts, skipped = _scan(corpus_dir)
+    assert {"healing-from-within", "page"} <= texts.keys()
+    named = sorted(m.split(": ", 1)[0] for m in skipped)
+    assert named == sorted(["README", "letter.docx", "sub/sources.toml", "sub/plan", "copy.txt"]), skipped
 
 
 def test_nothing_reaches_the_network_while_indexing_and_answering(indexer, settings, embedder, monkeypatch):
