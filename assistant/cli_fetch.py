@@ -20,6 +20,8 @@ def _report(results: list[FetchResult], as_json: bool) -> None:
         for r in results:
             if r.ok:
                 click.echo(f"{r.status:<9}  {r.snapshot_id}  {r.url}  ({r.chars:,} characters in {r.path})")
+                if r.message:  # read, with something worth knowing (a legacy encoding)
+                    click.echo(f"{'':<9}  note: {r.message}")
             else:
                 click.echo(f"{r.status:<9}  {r.message}")
         failed = sum(not r.ok for r in results)

@@ -131,6 +131,25 @@ def decode_page(body: bytes, declared: str = "") -> str:
         raise FetchError(_about_page(e)) from e
 
 
+def encoding_note(body: bytes, declared: str = "") -> str:
+    """What a person should know about a page that is not UTF-8: its text was converted.
+
+    >>> encoding_note("caf\u00e9".encode("utf-8")), encoding_note("caf\u00e9".encode("cp1252"), "iso-8859-1")
+    ('', 'the page is encoded as iso-8859-1, not UTF-8; its text was converted')
+    >>> encoding_note(b'<meta charset="windows-1252"><p>na\\xefve</p>')
+    'the page is encoded as windows-1252, not UTF-8; its text was converted'
+    """
+    try:
+        body.decode("utf-8")
+        return ""
+    except UnicodeDecodeError:
+        pass
+    meta = _META_CHARSET.search(body[:4096])
+    label = declared.strip() or (meta.group(1).decode("ascii") if meta else "")
+    named = f"encoded as {label.lower()}" if label else "in an undeclared encoding (detected)"
+    return f"the page is {named}, not UTF-8; its text was converted"
+
+
 def extract_html(html: str, url: str = "") -> Loaded:
     """The main text of an HTML page, one paragraph per block, and its metadata.
 
@@ -483,6 +502,8 @@ class Fetcher:
                 meta[key] = value
         meta |= {"url": source.url, "final_url": download.final_url, "content_type": download.media_type}
         digest = text_hash(extracted.text)
+        if download.media_type == "text/html" and (note := encoding_note(download.body, download.charset)):
+            result.message = f"{source.id}: {source.url}: {note}."
         result.final_url, result.chars, result.content_hash = download.final_url, len(extracted.text), digest
         result.path = str(page.relative_to(self.settings.corpus_dir))
         previous = _read_sidecar(sidecar)

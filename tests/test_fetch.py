@@ -309,7 +309,9 @@ def test_a_pdf_is_saved_as_its_text(settings, corpus_dir, site):
 @pytest.mark.parametrize("page", ["latin1.html", "meta-1252.html"])
 def test_a_page_in_a_legacy_encoding_is_decoded_by_its_declared_charset(settings, corpus_dir, site, page):
     set_urls(corpus_dir, {"legacy": site.url(f"/{page}")})
-    assert fetch(settings, ["legacy"])["legacy"].status == "added"
+    result = fetch(settings, ["legacy"])["legacy"]
+    assert result.status == "added"
+    assert result.message.endswith("not UTF-8; its text was converted.")  # the person is told
     text = (corpus_dir / "snapshots/legacy.txt").read_text(encoding="utf-8")
     assert "Le café refroidit pendant que l’on se répète “je n’y arriverai jamais”." in text
     assert "la main sur le cœur" in text and "une amie naïve et courageuse — quelque chose" in text
