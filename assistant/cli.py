@@ -262,14 +262,17 @@ def cite(settings: Settings, ref: str, as_json: bool) -> None:
     show_default=True, help="Question set (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option(
-    "--crisis", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=Path("eval/crisis.jsonl"),
-    show_default=True, help="Labelled crisis expressions (JSON lines).",
+    "--crisis", "crisis_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
+    default=[Path("eval/crisis.jsonl"), Path("eval/crisis_heldout.jsonl")],
+    show_default=True, help="Labelled crisis expressions (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option("--failures", is_flag=True, help="List the questions each pipeline gets wrong.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as one JSON object.")
 @click.pass_obj
 @handle_errors
-def evaluate(settings: Settings, question_sets: tuple[Path, ...], crisis: Path, failures: bool, as_json: bool) -> None:
+def evaluate(
+    settings: Settings, question_sets: tuple[Path, ...], crisis_sets: tuple[Path, ...], failures: bool, as_json: bool
+) -> None:
     """Measure retrieval, answers, refusals and the crisis check on the question sets.
 
     Builds a fresh index of the corpus in a temporary folder; `index/` is not touched.
@@ -281,7 +284,7 @@ def evaluate(settings: Settings, question_sets: tuple[Path, ...], crisis: Path, 
     from .evaluation import run_full_eval
 
     report = run_full_eval(
-        settings, question_sets, crisis, progress=None if as_json else lambda s: click.echo(s, err=True)
+        settings, question_sets, crisis_sets, progress=None if as_json else lambda s: click.echo(s, err=True)
     )
     if as_json:
         _echo_json(report)

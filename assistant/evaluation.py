@@ -303,7 +303,7 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 def run_full_eval(
     settings: Settings,
     question_paths: Sequence[Path],
-    crisis_path: Path | None = None,
+    crisis_paths: Sequence[Path] = (),
     embedder: Embedder | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
@@ -337,19 +337,29 @@ def run_full_eval(
                 "calibration": report.calibration,
             }
         )
-    if crisis_path is not None:
+    result["crisis"] = []
+    for crisis_path in crisis_paths:
         from .safety import evaluate_crisis
 
-        crisis = evaluate_crisis(crisis_path, embedder)
-        result["crisis"] = {
-            "crisis expressions": crisis.crisis_total,
-            "near misses": crisis.safe_total,
-            "recall": round(crisis.recall, 3),
-            "false-positive rate": round(crisis.false_positive_rate, 3),
-            "missed": crisis.misses,
-            "false alarms": crisis.false_alarms,
+        # The rules alone and with the similarity check: whether the model earns its place.
+        checks = {
+            "rules only": evaluate_crisis(crisis_path),
+            "rules + similarity": evaluate_crisis(crisis_path, embedder),
         }
-        sections += [f"Crisis check on {crisis_path}", format_crisis(result["crisis"])]
+        rows = [
+            {
+                "check": name,
+                "crisis expressions": c.crisis_total,
+                "near misses": c.safe_total,
+                "recall": round(c.recall, 3),
+                "false-positive rate": round(c.false_positive_rate, 3),
+                "missed": c.misses,
+                "false alarms": c.false_alarms,
+            }
+            for name, c in checks.items()
+        ]
+        result["crisis"].append({"path": str(crisis_path), "checks": rows})
+        sections += [f"Crisis check on {crisis_path}", format_crisis(rows)]
     result["robustness"] = report.robustness if report else []
     sections += [
         "Robustness (hostile and unusual questions)",
@@ -362,11 +372,13 @@ def run_full_eval(
     return result
 
 
-def format_crisis(crisis: dict[str, Any]) -> str:
-    keys = [k for k in crisis if not isinstance(crisis[k], list | dict)]
-    table = format_table(keys, [[_fmt(crisis[k]) for k in keys]])
-    details = [f"  missed: {text}" for text in crisis["missed"]] + [
-        f"  false alarm: {t}" for t in crisis["false alarms"]
+def format_crisis(rows: Sequence[dict[str, Any]]) -> str:
+    """A table of the checks, then what the last (the product's) missed and flagged wrongly."""
+    keys = [k for k in rows[0] if not isinstance(rows[0][k], list | dict)]
+    table = format_table(keys, [[_fmt(row[k]) for k in keys] for row in rows])
+    product = rows[-1]
+    details = [f"  missed: {text}" for text in product["missed"]] + [
+        f"  false alarm: {t}" for t in product["false alarms"]
     ]
     return "\n".join([table, *details])
 

@@ -133,4 +133,7 @@ def test_eval_reports_every_question_set_it_is_given(cli, tmp_path):
     assert f"Answers on {tmp_path / 'other.jsonl'} (1 question)" in report["text"]
     # The same run prints the crisis check's recall and false-positive rate, and the robustness table.
     assert "Crisis check on" in report["text"] and "false-positive rate" in report["text"]
+    (crisis,) = report["crisis"]
+    assert [row["check"] for row in crisis["checks"]] == ["rules only", "rules + similarity"]
+    assert all(row["recall"] == 1.0 for row in crisis["checks"])  # the labelled set, in sample
     assert "Robustness" in report["text"] and "| over the length limit" in report["text"]
