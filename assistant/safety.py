@@ -19,7 +19,13 @@ How it decides, in order:
    punishment, passive wishes, hopelessness, being a burden, finality ("won't
    be here next week"), preparations (rope, letters "for after", belongings
    given away), plans and means, means asked for after a loss ("got fired,
-   which bridge is tallest?"), goodbyes and slang ("kms", "sewer slide").
+   which bridge is tallest?"), goodbyes and slang ("kms", "sewer slide"),
+   and, by category rather than by sentence: a means within reach (bought
+   across shops, taken somewhere remote, stared at, a height one is standing
+   on), methods weighed against each other, a cut told in a few words,
+   affairs settled and letters timed for after, wanting to cease to be,
+   rescue refused, a day chosen for when the house is empty, the how and
+   when rehearsed, and food refused with no end.
 3. A rule match in a sentence written about other people (no "I/me/my", but
    "people/they/my friend…") counts as a mention, not a crisis, unless the rule
    is about methods or means, which are never answered.
@@ -34,23 +40,30 @@ How it decides, in order:
 The rules lean towards safety: a false alarm shows a kind message and phone
 numbers; a miss answers someone in danger with reading notes.
 
-Recall 1.0 on eval/crisis.jsonl is in-sample: the rules grew with that set.
+Recall 1.0 on eval/crisis.jsonl (381 crises; one false alarm in 351 near
+misses and ordinary questions) is in-sample: the rules grew with that set.
 Each time a fresh batch of crisis expressions was written (before being added
 to the set), the rules caught only part of it: 0.37 to 0.65 on the first
 batches; 0.50 (0.58 with similarity) on the 80-item batch and 0.00 (0.09) on
-the 33-item audit batch now at the end of the set. Batches written later to
+the 33-item audit batch. Batches written later to
 test the categories added for those, each paired with near misses, were
 caught at 0.17 to 0.23 by the rules and 0.23 to 0.30 with similarity, at 0 to
-5% false alarms. New phrasings of a known category are caught; new
-categories (a date "all arranged", a knife "I keep thinking about", a bare
-"I've set a date") mostly are not. Treat this as a floor, not a guarantee,
-and keep adding what real use shows it missing.
+5% false alarms. The last of them (30 crises, 30 near misses, the end of the
+set) was caught at 0.233 by the rules and 0.300 with similarity, at no false
+alarms; it was then used to add rules by category (see 2. above) and is now
+in-sample, caught in full with no false alarms among its near misses. New
+phrasings of a known category are caught; new categories mostly are not,
+and how far the category rules reach beyond the sentences they were written
+with is measured only by the next fresh batch. Treat this as a floor, not a
+guarantee, and keep adding what real use shows it missing.
 
 Deliberately not handled: languages other than English, look-alike letters
 from other scripts, negation ("I would never kill myself" is a crisis here),
-quoted speech ("what does it mean when someone says 'I want to die'"), and
-crises spread over several conversation turns; the caller keeps
-:data:`CRISIS_RESOURCES` visible after a crisis turn for that reason.
+quoted speech ("what does it mean when someone says 'I want to die'"), a
+means that is merely near with no other sign ("pills in the car, parked by
+the river": pills in a car are ordinary), and crises spread over several
+conversation turns; the caller keeps :data:`CRISIS_RESOURCES` visible after a
+crisis turn for that reason.
 """
 
 from __future__ import annotations
@@ -405,7 +418,7 @@ _ACTION = (
             r"leave this (?:world|earth|life)",
             r"(?:not|never) (?:wake up|be alive|exist|be here anymore|be around anymore)",
             r"(?:stop|cease|ceasing|stopping) (?:existing|to exist|living|being alive|waking up)"
-            r"(?! (?:in|as|like|on|for|with|early|at|so|during))",
+            r"(?! (?:in|as|like|on|for(?! good\b)|with|early|at|so|during))",
             r"stop breathing\b(?! (?:so|too|through|like|in|shallow))",
             r"not (?:being|be) (?:here|around) anymore|not being alive|not existing\b|be dead",
             r"(?:go to |fall )?(?:sleep|asleep) forever|(?:fall )?a?sleep and (?:never|not) wake up"
@@ -483,6 +496,56 @@ _RECOVERED = (
     r"counselling|counseling|time|help)\b.{0,20}\b(?:helped|helps|saved|worked|changed)\b)"
     r"(?!.{0,80}\b(?:but|and) (?:im|ive been|i am|i have been|things are|life is) (?:\w+ )?(?:better|fine|okay|ok|"
     r"safe|recovered|clean|doing well|good) (?:now|since|these days)\b)"
+)
+
+# Ordinary reasons to buy or carry medicine; a sentence that gives one is not
+# about a stockpile ("I bought a lot of paracetamol for the flu").
+_ORDINARY_NEED = _words(
+    "headache|headaches|migraine|migraines|flu|cold|colds|cough|fever|period|cramps|toothache|back pain|pain relief|"
+    "first aid|kit|trip|holiday|vacation|travel|travelling|traveling|family|kids|children|baby|grandma|grandad|week|"
+    "month|winter|prescription|pharmacy|doctor said|work|shift|cheaper|cheap|offer|discount|deal|sale|injury|surgery|"
+    "allergies|hay fever|dog|cat|vet|allowed|legal|law|rules"
+)
+# Remote places people go to be alone with a means.
+_REMOTE = _words(
+    "coast|sea|seaside|beach|cliff|cliffs|bridge|woods|forest|lake|river|tracks|motel|hotel|car park|middle of nowhere|"
+    "mountains|moors|quarry|dam|reservoir|hills|countryside|edge|shore|pier|clifftop|headland"
+)
+# What people ordinarily do at the top of a car park or a building.
+_HEIGHT_ERRAND = _words(
+    "find my car|parked|parking space|park my car|my car|ticket|studying|study|work|working|office|meeting|view|"
+    "fireworks|sunset|sunrise|photo|photos|pictures|gutter|gutters|fixing|repair|repairing|party|bar|terrace|"
+    "restaurant|cafe|gym|pool|library|apartment|flat|lift|elevator|stairs|waiting for|picking up|pick up|shopping|"
+    "hospital|mall|cinema|museum|tour|stuck|beautiful|lovely|amazing|gorgeous|path|walk|walking|hike|hiking|trail|"
+    "tourist|holiday|visitor centre|visitor center|viewpoint|exit|station|nearest|pay|payment|machine"
+)
+# Words that weigh two methods against each other.
+_COMPARED = _words(
+    "quicker|quickest|faster|fastest|less painful|least painful|more painful|painless|more reliable|most reliable|"
+    "surer|surest|more certain|deadlier|more lethal|most lethal|more effective|most effective|more peaceful|"
+    "most peaceful|cleaner|easier|easiest|better|best|hurt less|hurts less|hurt more|more sure"
+)
+_METHOD = _words(
+    "overdose|overdosing|an overdose|od|jumping|jump|hanging|hang|drowning|drown|gun|shooting|shoot|rope|noose|"
+    "slitting|slit wrists|wrists|bleeding out|exhaust|carbon monoxide|poison|poisoning|bleach|train|tracks|cutting"
+)
+# A day named.
+_WHEN = (
+    r"(?:tonight|tomorrow|today|the weekend|this weekend|next week|monday|tuesday|wednesday|thursday|friday|"
+    r"saturday|sunday|\w+day (?:night|morning|evening)|the [1-9][0-9]?(?:st|nd|rd|th)?|then)"
+)
+# The house empty: the others out, away or asleep.
+_AWAY_FROM_HOME = (
+    r"(?:family|parents|everyone|everybody|roommates?|flatmates?|housemates?|wife|husband|partner|kids|mum|mom|dad|"
+    r"they|theyre|theyll|house|place)(?: \w+)? (?:will be|will all be|are|are all|is|ll be|be|wont be)? ?"
+    r"(?:\w+ )?(?:out|away|gone|asleep|at work|at church|on holiday|on vacation|not home|not in|empty|home alone)"
+)
+# Reasons to be glad of an empty house.
+_HOME_ALONE_FUN = _words(
+    "party|guests|friends over|throw|host|hosting|surprise|date|movie|movies|spa|bath|relax|relaxing|peace and quiet|"
+    "me time|quiet night|rest|study|studying|clean|cleaning|paint|painting|decorating|birthday|dinner|lunch|brunch|"
+    "bbq|barbecue|sleepover|concert|gig|wedding|holiday|trip|flight|game|games|delivery|plumber|builders|"
+    "so (?:that )?(?:i|we) can (?!do it\\b|go through|end\\b|finally do it\\b)"
 )
 
 
@@ -596,7 +659,12 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:suicide|killing myself|ending it|ending it all|ending my life|dying|being dead|my death) "
         r"is all i (?:can |ever )?(?:think|thinking) about",
         r"\b(?:cant stop|keep|kept|always) (?:thinking|obsessing|fantasizing|dreaming) (?:about|of|over) "
-        r"(?:suicide|dying|killing myself|ending it|ending my life|being dead|my death|not being here)\b",
+        r"(?:suicide|dying|killing myself|ending it|ending it all|ending everything|ending my life|being dead|my death|"
+        r"not being here)\b",
+        r"\b(?:brain|mind|head|thoughts|voice) (?:\w+ )?(?:wont|doesnt|will not|cant|never) (?:\w+ )?(?:shut up|stop|"
+        r"be quiet|let go|leave me alone) (?:talking |going on )?(?:about|of) (?:suicide|dying|killing myself|ending it|"
+        r"ending it all|ending everything|ending my life|being dead|my death|not being here|jumping|disappearing)\b"
+        r"(?! (?:my|the|his|her|it|off|out)\b)",
         r"\b(?:picturing|imagining|fantasizing about|fantasising about|dreaming about|visualizing|visualising) "
         r"my (?:own )?funeral\b",
     ),
@@ -772,6 +840,9 @@ RULES: tuple[Rule, ...] = (
         r"(?! (?:up|with|in|on|like|for|paycheck|under|through|out|off|at|near|alone|here|there))",
         r"\b(?:tired|sick|exhausted|weary) of (?:life|my life)(?: anymore)?$",
         r"\bdone with (?:life|living|existing|being alive|it all|this world)\b",
+        # Keeping up an act of wanting to live.
+        r"\b(?:pretend|pretending|pretended|faking|fake|act|acting) (?:that |like )?(?:i (?:still )?(?:want|wanted) to|"
+        r"to want to) (?:be alive|live|stay alive|be here|exist|go on|keep living|keep going)\b",
         r"\bhad enough of (?:living|existing|being alive|life|my life|this life)\b(?! (?:in|with|as|like|on))",
         r"\b(?:stopped caring|dont care|dont really care|no longer care) (?:anymore )?(?:if|whether) i "
         r"(?:live|die|wake up|survive|make it)\b",
@@ -811,6 +882,10 @@ RULES: tuple[Rule, ...] = (
         r"\bif i (?:died|was gone|were gone|disappeared|killed myself|wasnt here|werent here|jumped|overdosed|"
         r"ended it|ended my life|did it)\b.{0,200}?"
         r"\b(?:nobody|anyone|anybody)\b.{0,200}?\b(?:care|notice|miss|bother|call|look for me|check on me)",
+        # "Easier for my kids if they never had me as a mum."
+        r"\b(?:easier|better|happier|lighter) (?:\w+ ){0,4}?if (?:they|he|she|you|my \w+|everyone) (?:had )?"
+        r"(?:never had|didnt have|werent stuck with|never met|got rid of) me\b(?:$| as (?:a |their |his |her )?\w+\b| around"
+        r"| in (?:their|his|her|your) li(?:fe|ves))",
         r"\b(?:burden|waste of space) (?:to|on|for) (?:everyone|everybody|the world|all of them|everyone around me)",
     ),
     # Death as relief, comfort or the only way out.
@@ -1021,6 +1096,201 @@ RULES: tuple[Rule, ...] = (
         r"\bdo it\b.{0,80}?\b(?:after|when|once|while) (?:everyone|everybody|they|the house|the kids|"
         r"my (?:family|wife|husband|partner|parents|kids|roommates?)) (?:is |are |has |have |goes |go |falls? |gone )?"
         r"(?:asleep|to bed|to sleep|sleeping)\b",
+    ),
+    # --- Signs found missing in a batch written after the rules above ----------
+    # Each names a category, not a sentence: a means within reach, methods
+    # weighed against each other, a cut told in a few words, affairs settled,
+    # wanting to cease, refusing rescue, a day chosen for when nobody is home,
+    # the how and when rehearsed, and food refused with no end in sight.
+    _rule(
+        "means_at_hand",
+        # Bought in bulk or spread over shops so nobody notices; an ordinary
+        # reason in the sentence (a headache, the flu) leaves it alone.
+        r"^(?!.*\b" + _ORDINARY_NEED + r"\b).*?\b(?:bought|buying|buy|got|getting|collected|collecting|gathered|"
+        r"gathering|picked up|have|ive got|saved up) (?:\w+ ){0,2}?(?:a lot of|lots of|loads of|so many|enough|"
+        r"(?:several|four|five|six|multiple|ten|twenty|[4-9]|[1-9][0-9]) (?:boxes|packs|packets|bottles) of) "
+        r"(?:\w+ )?" + _PILLS + r"\b",
+        r"^(?!.*\b" + _ORDINARY_NEED + r"\b).*?\b" + _PILLS + r"\b.{0,80}?\b(?:from|at|round|around|across) "
+        r"(?:\w+ )?(?:different|several|multiple|three|four|five|six|a few|various|separate) "
+        r"(?:shops|stores|pharmacies|chemists|supermarkets|places)\b",
+        r"^(?!.*\b" + _ORDINARY_NEED + r"\b).*?\b(?:different|several|multiple|three|four|five|six|various|separate) "
+        r"(?:shops|stores|pharmacies|chemists|supermarkets)\b.{0,80}?\b" + _PILLS + r"\b",
+        r"^(?!.*\b" + _ORDINARY_NEED + r"\b).*?\b" + _PILLS + r"\b.{0,80}?\b(?:at|from|in) (?:every|each) "
+        r"(?:shop|store|pharmacy|chemist|supermarket)\b",
+        r"\b" + _PILLS + r"\b.{0,80}?\bso (?:that )?(?:nobody|no one|they dont|they wont|the pharmacist doesnt) "
+        r"(?:\w+ )?(?:asks|ask|notices|notice|suspects|suspect|gets suspicious|get suspicious)\b",
+        # Taken somewhere remote, the means along.
+        r"^(?!.*\b(?:weekend|camping|camp|dog|friends|kids|partner|wife|husband|boyfriend|girlfriend|boat|climb\w*|"
+        r"hunting|fishing|kayak\w*|tent|picnic)\b).*?"
+        r"\b(?:drove|driven|driving|went|walked|walking|took the (?:train|bus)|came|headed|heading|hiked) "
+        r"(?:out |up |down )?to (?:the |a )?(?:\w+ )?" + _REMOTE + r"\b.{0,40}?\bwith (?:the|all (?:of )?(?:my|the)|"
+        r"a (?:bottle|bag|box) of|my stash of) (?:" + _PILLS + r"|rope|blade|razor|gun|pistol)\b" + _AWAY,
+        # Eyes on the means.
+        r"^(?!.*\b(?:museum|display|leaflet|side effects?|doctor|prescribed|prescription|film|movie|tv|screen|photo|"
+        r"picture|game)\b).*?"
+        r"\b(?:staring|stared|stare|gazing|cant stop looking|sat looking|sitting looking) at (?:the|a|my|this|that) "
+        r"(?:\w+ )?(?:knife|knives|blade|blades|razor|razors|rope|noose|gun|pistol|" + _PILLS + r")\b"
+        r"(?! (?:block|set|drawer|sharpener|shop|store|website|price|label|instructions|prescription))"
+        r"(?!.{0,60}\b(?:cook|cooking|chop|chopping|slice|slicing|dinner|recipe|buy|buying|shop|shopping|sharpen\w*|"
+        r"shave|shaving|climb\w*|label|dose|dosage|instructions)\b)",
+        # A blade or a gun in hand that will not be put down.
+        r"^(?!.*\b(?:chop|chopping|cook|cooking|wrong|properly|grip|technique|recipe|shave|shaving)\b).*?"
+        r"\b(?:holding|clutching|gripping|held) (?:the|a|my) (?:razor|blade|knife|gun|pistol|rope|noose)\b.{0,60}?"
+        r"\b(?:cant|wont|dont want to|cannot) (?:put|let) (?:it|them) (?:down|go)\b",
+        # At a height or by the tracks, now, with nothing else to do there.
+        r"\b(?:roof|rooftop|bridge|balcony|ledge|building|car park|multistorey|tower|cliff|parapet)\b.{0,60}?"
+        r"\b(?:legs|feet) (?:\w+ )?(?:over|off) the (?:side|edge|railing|ledge|parapet)\b",
+        r"^(?!.*\b" + _HEIGHT_ERRAND + r"\b).*?\b(?:im|i am) (?:\w+ ){0,2}?(?:on|at) (?:the )?(?:very )?"
+        r"(?:top|top floor|top level|top deck|roof|edge|ledge) of (?:the |a |this )?(?:car park|parking garage|"
+        r"parking structure|parking deck|multistorey|multi storey|multistorey car park|multi storey car park|bridge|"
+        r"tower block|high rise|cliff|cliffs|dam|quarry|viaduct|overpass)\b",
+        r"^(?:\w+ )?(?:im|i am) (?:\w+ )?(?:at|on|by) (?:the )?(?:bridge|cliff|cliffs|cliff edge|tracks|train tracks|"
+        r"railway line|ledge|edge)(?: (?:right )?now| again| tonight| alone)*$",
+        # Going back to a place, and what one thinks there.
+        r"\b(?:" + _PLACES + r"|tracks|railway|river|sea|water)\b.{0,120}?\b(?:visit|visiting|go|going|walk|walking|"
+        r"drive|driving|stand|standing|sit|sitting)\b.{0,60}?\bthinking (?:about|of) (?:it|jumping|doing it|"
+        r"how easy|the drop|the fall|the water|stepping off)\b",
+        r"\b(?:visit|visiting|go|going|walk|walking|drive|driving|been going) (?:back )?(?:to )?(?:the|that) (?:\w+ )?"
+        r"(?:"
+        + _PLACES
+        + r"|tracks|railway)\b.{0,60}?\bthinking (?:about|of) (?:it|jumping|doing it|how easy|the drop|"
+        r"the fall|stepping off)\b",
+    ),
+    _rule(
+        "methods_compared",
+        # "Which is quicker, pills or jumping": two methods weighed; two pills
+        # weighed for a headache are not.
+        r"\b"
+        + _COMPARED
+        + r"\b.{0,60}?\b"
+        + _METHOD
+        + r" (?:or|vs|versus) (?:a |an |the )?(?:"
+        + _METHOD
+        + r"|"
+        + _PILLS
+        + r")\b",
+        r"\b(?:" + _PILLS + r") (?:or|vs|versus) (?:a |an |the )?" + _METHOD + r"\b.{0,60}?\b" + _COMPARED + r"\b",
+        r"\b" + _COMPARED + r"\b.{0,60}?\b(?:" + _PILLS + r") (?:or|vs|versus) (?:a |an |the )?" + _METHOD + r"\b",
+        r"\b"
+        + _METHOD
+        + r" (?:or|vs|versus) (?:a |an |the )?(?:"
+        + _METHOD
+        + r"|"
+        + _PILLS
+        + r")\b.{0,60}?\b"
+        + _COMPARED
+        + r"\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "self_harm_recent",
+        # "i cut tonight": the act with no object, told with when.
+        r"(?:^|\b(?:i|ive|id|and|just) )(?:just |finally |already |also |really )?(?:cut|selfharmed|harmed) (?:myself )?"
+        r"(?:deep |deeper |badly |bad |really deep |really bad )?(?:tonight|today|last night|this morning|this afternoon|yesterday|earlier|an hour ago|just now|"
+        r"again|for the first time in (?:\w+ )?(?:days|weeks|months|years))\b"
+        r"(?! (?:along|the|a|an|on|into|at|with|from|through|off|and again|until|so|to)\b)",
+        r"\brelapsed (?:and|with|on|into) (?:cutting|cut|selfharm|selfharming|burning|hurting myself)\b",
+        r"\bi cut$",
+    ),
+    _rule(
+        "affairs_settled",
+        # Letters to everyone, timed to arrive after.
+        r"^(?!.*\b(?:cover|application|thank|thanks|birthday|christmas|xmas|wedding|invitation|recommendation|"
+        r"reference|complaint|interview|meeting|class|teacher|boss|landlord|council|bank|newsletter|card|cards)\b).*?"
+        r"\b(?:letter|letters|note|notes)\b.{0,80}?\b(?:(?:arrive|arrives|get|gets|reach|reaches|"
+        r"get them|find them|read them|open them) (?:\w+ ){0,3}?(?:after (?:its done|im gone|its over|i die)|"
+        r"when (?:its done|im gone|its over))\b|"
+        r"(?:theyll|they will) (?:get|read|find|open) (?:them|it) after\b)",
+        r"\b(?:wrote|written|writing|left|posted|sent) (?:a |my )?(?:letter|letters|note|notes) (?:to|for) (?:everyone|"
+        r"everybody|each of (?:them|my \w+)|all (?:of )?my (?:\w+ )?(?:friends|family|kids|children))\b"
+        r"(?!.{0,80}\b(?:thank|birthday|christmas|wedding|invitation|party|holiday)\b).{0,80}?\b(?:after|tomorrow|"
+        r"when (?:its done|im gone))\b",
+        r"\b(?:wrote|written|writing|left|posted|sent) (?:everyone|everybody|each of them|all of them) "
+        r"(?:a |my )?(?:letter|letters|note|notes)\b(?!.{0,80}\b(?:thank|birthday|christmas|wedding|invitation|party|"
+        r"holiday)\b).{0,80}?\b(?:after|tomorrow|when)\b",
+        # Cancelling, clearing or giving away, because it will not be needed.
+        r"^(?!.*\b(?:old|spare|extra|unused|outgrown|baby|duplicate|second|switch|switching|cheaper|new|moving|moved|"
+        r"upgrade|upgrading)\b).*?"
+        r"\b(?:cancelled|canceled|cancelling|canceling|closed|closing|cleared|clearing|emptied|gave away|given away|"
+        r"giving away|sold|selling|deleted|paid off|sorted out|shut down)\b.{0,100}?\b(?:wont|will not|not going to) "
+        r"(?:need|be needing|be using|use) (?:it|them|any of (?:it|them|this)|anything|that|those)"
+        r"(?:$| anymore$| where im going| after (?:tonight|today|this week|\w+day))",
+        r"\b(?:giving|gave|give|given|leaving|left) (?:away )?(?:all )?(?:of )?my (?:\w+ ){0,3}?to (?:\w+ ){0,6}?"
+        r"(?:when|after|once) im (?:not around|gone|dead|no longer (?:here|around))\b(?! (?:for|on|at|next|this|to))"
+        + _AWAY,
+        # Amends made so nobody is left wondering.
+        r"\b(?:sorry|goodbye|goodbyes|i love you|thank you)\b.{0,60}?\bso (?:that )?(?:they|nobody|no one|people|"
+        r"everyone|my \w+) (?:dont|wont|never) have to (?:wonder|guess|ask|blame themselves)"
+        r"(?:$| later| afterwards| after| what happened| why i did it)",
+    ),
+    # A goodbye that must not look like one: answered for nobody, like a method.
+    _rule(
+        "hidden_goodbye",
+        r"\b(?:goodbye|goodbyes|farewell)\b.{0,40}?\bwithout (?:\w+ ){0,2}?(?:realising|realizing|knowing|noticing|"
+        r"suspecting|figuring out|catching on|guessing)\b(?!.{0,40}\b(?:surprise|party|gift|present)\b)",
+        about_others_ok=True,
+    ),
+    _rule(
+        "cease_to_be",
+        r"\b(?:want|wanted|wish|need|just want|longing) to (?:\w+ )?(?:stop being|cease to be|cease being|be erased|"
+        r"be wiped out|vanish from existence)$",
+        r"\b(?:want|wish|need|like|love|going|ready|try|trying|hope|plan|planning) to (?:just |simply )?(?:stop|cease) "
+        r"(?:existing|to exist|being alive|being) (?:for good|forever|permanently|altogether|completely)\b",
+        r"\bout of (?:this|my) (?:body|skin|existence|world|head) (?:for good|forever|permanently)\b",
+        r"\b(?:stop|stopped|stopping) showing up (?:to|for|in) (?:life|the world|existence|living)\b",
+        r"\b(?:ghost|dead|dead inside|gone|invisible|nobody|nothing)\b.{0,60}?\bmight as well make it "
+        r"(?:official|permanent|real|final)$",
+    ),
+    _rule(
+        "refuse_rescue",
+        r"\b(?:dont|do not|dont want to|dont want anyone to|please dont|hope (?:nobody|no one) will) "
+        r"(?:want to )?(?:be )?(?:rescued|saved|found|revived|resuscitated|stopped|save me|find me|rescue me|revive me)"
+        r"(?: in time)?(?: this time| in time|$)",
+        r"\b(?:dont|do not) let (?:them|anyone|anybody|the \w+) (?:resuscitate|revive|save|rescue|pump my stomach)"
+        r"(?: me)?\b(?! (?:a|some|any|the|my|from|me)\b)",
+        r"\b(?:make sure|so that|so|hope) (?:nobody|no one|they dont|nobody will|no one will) (?:\w+ )?"
+        r"(?:find|finds|found) me (?:in time|until (?:its|it is) (?:too late|over|done))\b",
+    ),
+    _rule(
+        "timed_absence",
+        # A vague "it" set for a day when the house will be empty; a party or
+        # guests in the sentence make it a plan of another kind.
+        r"^(?!.*\b" + _HOME_ALONE_FUN + r"\b).*?\b(?:its|it is|everything is|everythings|all) (?:\w+ )?"
+        r"(?:arranged|planned|set|sorted|organised|organized|decided|ready) (?:for|on) (?:\w+ )?"
+        + _WHEN
+        + r"\b.{0,80}?\b"
+        + _AWAY_FROM_HOME
+        + r"\b",
+        r"^(?!.*\b" + _HOME_ALONE_FUN + r"\b).*?\b(?:ive|i have|i) (?:\w+ )?(?:planned|arranged|set|picked|chosen|"
+        r"scheduled|timed) it (?:for|on) (?:\w+ )?" + _WHEN + r"\b.{0,80}?\b" + _AWAY_FROM_HOME + r"\b",
+        r"\b"
+        + _AWAY_FROM_HOME
+        + r"\b.{0,40}?\b(?:thats|that is|that will be|thatll be) (?:the day |the night |)?when$",
+        r"^(?!.*\b" + _HOME_ALONE_FUN + r"\b).*?\bdo it\b.{0,80}?\b(?:when|while|once|after) "
+        r"(?:everyone|everybody|they|the house|the kids|my (?:\w+ )?(?:family|wife|husband|partner|parents|kids|"
+        r"roommates?|flatmates?|housemates?|mum|mom|dad)) (?:is|are|has|have|goes|go|gone|will be)? ?"
+        r"(?:out|away|at work|at church|on holiday|on vacation|not home|not in|gone)\b",
+    ),
+    _rule(
+        "rehearsing",
+        r"\b(?:rehears\w*|replay\w*|go over|going over|went over|plan\w*|work(?:ed|ing)? out|figur(?:ed|ing) out|"
+        r"practis\w*|practic\w*|run(?:ning)? through|think(?:ing)? through|picture|picturing) (?:\w+ ){0,4}?it\b"
+        r".{0,60}?\b(?:the )?(?:how and (?:the )?(?:when|where)|(?:when|where) and (?:the )?how)\b"
+        r"(?! of\b)(?!.{0,40}\b(?:telling|tell|asking|ask|quitting|quit|moving|proposal|propose|presentation|talk|"
+        r"speech|conversation|interview|wedding|exam|trip)\b)",
+        r"\b(?:rehears\w*|practis\w*|practic\w*) (?:my )?(?:own )?(?:death|suicide|dying|last day|last moments)\b",
+    ),
+    _rule(
+        "starving_on",
+        # Not eating, with no wish to start again: self-starvation as a way out.
+        r"^(?!.*\b(?:fast|fasting|ramadan|lent|diet|dieting|detox|cleanse|bug|sick|nausea|flu|surgery|operation|"
+        r"virus|covid|appetite)\b).*?"
+        r"\b(?:havent eaten|not eaten|stopped eating|not eating|quit eating|refusing to eat|refuse to eat)\b"
+        r"(?! (?:meat|sugar|carbs|gluten|dairy|junk|fast food|bread|sweets|out|since|lunch|breakfast|dinner))"
+        r".{0,80}?\b(?:(?:dont|do not|not going to|wont|never) (?:\w+ ){0,2}?(?:start|eat|begin) (?:again|ever)\b|"
+        r"(?:no|dont|do not) (?:plan|intend|want) to (?:start|eat) again\b|"
+        r"until i (?:die|disappear|waste away|fade away|starve|am gone|just stop))",
+        r"\b(?:starve|starving) (?:myself )?(?:to death|until i die|until i disappear)\b|\blet myself (?:starve|waste away)\b",
     ),
     # --- Methods and means: answered for nobody, whoever they are asked about --
     _rule(
@@ -1299,8 +1569,8 @@ SAFE_REFERENCES: tuple[str, ...] = (
     "My project is dead and I feel like a failure.",
     "What is the link between shame and suicidal thoughts in studies?",
 )
-# Chosen on eval/crisis.jsonl, where no safe item scores above 0.59 (the 321
-# safe items since the fresh and audit batches were added). On batches of
+# Chosen on eval/crisis.jsonl, where no safe item scores 0.60 or more (the 351
+# safe items; the highest, 0.596, is a near miss in the last batch of 30). On batches of
 # crisis expressions written afterwards and not yet seen by the rules, it
 # lifted recall by 0.10 to 0.15 at first, and by 0.07 to 0.08 on the five
 # latest batches (0.50 to 0.58 on the 80-item one), adding one false alarm in

@@ -197,6 +197,83 @@ def test_new_categories_leave_their_near_misses_alone(text):
     assert not check_crisis(text).is_crisis
 
 
+# Categories added after a batch of 30 showed the rules generalised by sentence,
+# not by kind. Written for these tests in words of their own: each crisis is
+# paired with a near miss that borrows its words without the danger, and each
+# pair names the rule that must (and must not) fire.
+CATEGORY_PAIRS = [
+    # a means bought, carried or looked at
+    (
+        "means_at_hand",
+        "I went to five different chemists so I'd have enough codeine",
+        "I went to five different chemists looking for hay fever tablets",
+    ),
+    ("means_at_hand", "I'm sitting here staring at the blade again", "I'm staring at the price of this blender"),
+    (
+        "means_at_hand",
+        "I'm standing on the top deck of the multi storey car park",
+        "I'm on the top deck of the car park, which exit is nearest the station?",
+    ),
+    (
+        "means_at_hand",
+        "I walked up to the clifftop with all my tablets",
+        "I walked up to the clifftop with all my friends for the sunrise",
+    ),
+    # methods weighed against each other
+    ("methods_compared", "what hurts less, drowning or an overdose", "what hurts less, a tattoo or a piercing"),
+    # a cut told in a few words
+    ("self_harm_recent", "cut again tonight, deeper", "cut again along the fold, then glue the flap"),
+    ("self_harm_recent", "i cut this morning before school", "I cut class this morning before lunch"),
+    # affairs settled, letters timed for after
+    (
+        "affairs_settled",
+        "I've sent letters to all my cousins, they'll read them after I'm gone",
+        "I've sent letters to all my cousins inviting them to the wedding",
+    ),
+    (
+        "affairs_settled",
+        "I emptied my savings account and deleted my email, I won't need them",
+        "I emptied my old savings account to buy a new laptop",
+    ),
+    # wanting to cease
+    ("cease_to_be", "I'd like to stop existing for good", "I'd like to stop existing on caffeine and sleep more"),
+    # rescue refused
+    ("refuse_rescue", "please don't find me in time", "please don't find my hiding spot, it's hide and seek"),
+    # a day chosen for when nobody is home
+    (
+        "timed_absence",
+        "it's all set for Thursday, my flatmates will be away",
+        "it's all set for Thursday, my flatmates will be away so I can host the book club",
+    ),
+    # the how and the when rehearsed
+    (
+        "rehearsing",
+        "I keep picturing it, the where and the how",
+        "I keep picturing my speech, the where and the how of my wedding toast",
+    ),
+    # food refused with no end
+    (
+        "starving_on",
+        "I've stopped eating and I won't start again until I waste away",
+        "I've stopped eating after 8pm and feel lighter",
+    ),
+    # a goodbye that must not look like one
+    (
+        "hidden_goodbye",
+        "how can I say my goodbyes without anyone guessing",
+        "how can I say goodbye to my class without crying",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "crisis", "near_miss"), CATEGORY_PAIRS)
+def test_each_category_catches_its_crisis_and_spares_its_near_miss(rule, crisis, near_miss):
+    check = check_crisis(crisis)
+    assert check.is_crisis
+    assert check.reason == rule
+    assert not check_crisis(near_miss).is_crisis
+
+
 def test_a_loss_turns_a_height_question_into_a_means_question():
     assert not check_crisis("Which bridge in this city is the highest?").is_crisis
     assert check_crisis("I got dumped today. Which bridge in this city is the highest?").is_crisis
