@@ -25,7 +25,11 @@ How it decides, in order:
    on), methods weighed against each other, a cut told in a few words,
    affairs settled and letters timed for after, wanting to cease to be,
    rescue refused, a day chosen for when the house is empty, the how and
-   when rehearsed, and food refused with no end.
+   when rehearsed, and food refused with no end; then leaving for good, a
+   means kept with a purpose, a ligature tested, an edge or the tracks now, a
+   day decided, ways looked up, one way out, business before "it", waking up
+   not wanted, others free of me, food and drink stopped, fear of surviving,
+   a hypothetical owned ("asking for me") and "ctb".
 3. A rule match in a sentence written about other people (no "I/me/my", but
    "people/they/my friend…") counts as a mention, not a crisis, unless the rule
    is about methods or means, which are never answered.
@@ -40,7 +44,7 @@ How it decides, in order:
 The rules lean towards safety: a false alarm shows a kind message and phone
 numbers; a miss answers someone in danger with reading notes.
 
-Recall 1.0 on eval/crisis.jsonl (381 crises; one false alarm in 351 near
+Recall 1.0 on eval/crisis.jsonl (441 crises; one false alarm in 411 near
 misses and ordinary questions) is in-sample: the rules grew with that set.
 Each time a fresh batch of crisis expressions was written (before being added
 to the set), the rules caught only part of it: 0.37 to 0.65 on the first
@@ -55,7 +59,13 @@ in-sample, caught in full with no false alarms among its near misses. New
 phrasings of a known category are caught; new categories mostly are not,
 and how far the category rules reach beyond the sentences they were written
 with is measured only by the next fresh batch. Treat this as a floor, not a
-guarantee, and keep adding what real use shows it missing.
+guarantee, and keep adding what real use shows it missing. The next batch
+(60 crises, 60 near misses) was caught at 0.517 by the rules and with
+similarity, at 6.7% false alarms (10.0% with similarity); the families
+listed last in 2. were written from it, so its 1.0 recall and no false alarms
+now are in-sample too. Messages that say the writer is safe now ("I'm not
+suicidal", "therapy helped") get only the resources from similarity, never
+the crisis message; the rules still read them as they stand.
 
 Deliberately not handled: languages other than English, look-alike letters
 from other scripts, negation ("I would never kill myself" is a crisis here),
@@ -386,7 +396,7 @@ _INTENT = _words(
     "ready to|about to|trying to|tried to|try to|decided to|deciding to|intend to|intending to|thinking about|"
     "thinking of|thought about|thought of|think about|considering|considered|contemplating|tempted to|urge to|"
     "urges to|need to|deserve to|wish i could|hope to|prepared to|preparing to|getting ready to|fantasize about|"
-    "fantasizing about|dream about|dreaming about|close to|on the verge of|one step away from|scared i will|"
+    "fantasizing about|dream about|dreaming about|made up my mind|made my mind up|set on|determined to|close to|on the verge of|one step away from|scared i will|"
     "should just|feel like|feeling like|felt like"
 )
 # What the intent is about. Each alternative is a regex of its own.
@@ -394,7 +404,9 @@ _ACTION = (
     "(?:"
     + "|".join(
         (
-            r"die\b(?! (?:of|from|during|laughing|eventually|someday|one day|alone|young|without))",
+            # "I'll die if I see one more spreadsheet" is exasperation, not intent.
+            r"die\b(?! (?:of|from|during|laughing|eventually|someday|one day|alone|young|without)"
+            r"| if (?:i|we|they|you) (?:\w+ ){0,4}?(?:one more|another|again)\b)",
             r"dying\b(?! to)",
             r"(?:kill|killing|unalive|unaliving|off|offing|end|ending) myself",
             # "Unalive" is only ever a euphemism, so "want to unalive" is intent with no object.
@@ -647,10 +659,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:write|writing|wrote|written|drafted|drafting|left|leave|leaving) (?:a |my |some )?"
         r"(?:suicide|goodbye|farewell) (?:note|notes|letter|letters)"
         # A farewell to colleagues or classmates is about a new job or school.
-        r"(?! (?:to|for) (?:my |the |all my |our |all the )?(?:old |former )?(?:coworkers?|co workers?|colleagues?|team|"
+        r"(?! (?:to|for) (?:my |the |all my |our |all the )?(?:old |former |younger |past |future |inner )?(?:self|selves|coworkers?|co workers?|colleagues?|team|"
         r"teammates|class|classmates|students|teachers?|boss|manager|office|company|clients|customers|readers|"
         r"followers|neighbou?rs|workplace|school|job|church))"
-        r"(?!.{0,120}\b(?:new job|new role|new school|retire|retiring|retirement|relocat\w*|moving (?:away|abroad|to)|"
+        r"(?!.{0,120}\b(?:journal\w*|writing exercise|therapy exercise|prompt|new job|new role|new school|retire|retiring|retirement|relocat\w*|moving (?:away|abroad|to)|"
         r"graduat\w*|last day (?:at|of) (?:work|school)))",
     ),
     # Thoughts that will not leave: "suicide is all I think about".
@@ -825,6 +837,9 @@ RULES: tuple[Rule, ...] = (
         r"keep breathing)",
         r"\bcant (?:go on|keep going|carry on|keep living|continue living|live like this|do life)"
         r"(?: anymore| any longer| much longer)?(?: like this)?$",
+        # The heat, the noise or the commute wear people down without danger.
+        r"^(?!.*\b(?:heat|heatwave|humid\w*|weather|melting|boiling|sweating|noise|traffic|commute|construction|"
+        r"drilling|snoring|mosquito\w*)\b).*?"
         r"\bcant (?:do this|take it|take this|handle it|handle this|handle life|bear it|bear this|stand it|"
         r"keep doing this|be here) (?:anymore|any longer)$",
         r"\b(?:dont|no longer) want to (?:live|be alive|exist|be here|go on|keep going|keep living|carry on|continue)"
@@ -1151,6 +1166,9 @@ RULES: tuple[Rule, ...] = (
         r"drive|driving|stand|standing|sit|sitting)\b.{0,60}?\bthinking (?:about|of) (?:it|jumping|doing it|"
         r"how easy|the drop|the fall|the water|stepping off)\b",
         r"\b(?:visit|visiting|go|going|walk|walking|drive|driving|been going) (?:back )?(?:to )?(?:the|that) (?:\w+ )?"
+        r"(?:" + _PLACES + r"|tracks|railway)\b.{0,60}?\bthinking (?:(?:about|of) (?:it|jumping|doing it|the drop|"
+        r"the fall|stepping off)|(?:about |of )?how easy)\b",
+        r"\b(?:visit|visiting|go|going|walk|walking|drive|driving|been going) (?:back )?(?:to )?(?:the|that) (?:\w+ )?"
         r"(?:"
         + _PLACES
         + r"|tracks|railway)\b.{0,60}?\bthinking (?:about|of) (?:it|jumping|doing it|how easy|the drop|"
@@ -1292,6 +1310,184 @@ RULES: tuple[Rule, ...] = (
         r"until i (?:die|disappear|waste away|fade away|starve|am gone|just stop))",
         r"\b(?:starve|starving) (?:myself )?(?:to death|until i die|until i disappear)\b|\blet myself (?:starve|waste away)\b",
     ),
+    # --- Families found missing in the 120-item batch (60 crises, 60 near misses) --
+    # Each is written for the category, with the ordinary reading excluded.
+    _rule(
+        "leaving_for_good",
+        # Going away and not coming back; a move, a job or a trip is another kind of leaving.
+        r"^(?!.*\b(?:job|company|work|city|town|country|abroad|moving|move|relocat\w*|university|uni|college|school|"
+        r"church|team|band|group|club|app|site|forum|server|platform|twitter|facebook|instagram|relationship|"
+        r"boyfriend|girlfriend|husband|wife|partner|ex|holiday|vacation|trip|travel\w*|gap year)\b).*?"
+        r"\b(?:going away|go away|leaving(?! (?:him|her|them|my|this|the|for|home)\b)|disappearing|gone)\b.{0,60}?\b(?:(?:im|i am) not|never|not|wont be|"
+        r"will not be) (?:ever )?(?:coming|come|going to come) back\b",
+        # Not around for what the year holds.
+        r"\b(?:wont|will not|not going to) be (?:here|around|alive) (?:for|to see) (?:it|that|any of (?:it|that)|"
+        r"next (?:year|christmas|summer|spring|birthday)|christmas|new year|my (?:next )?birthday)\b" + _AWAY,
+    ),
+    # Said with the subject left out ("won't be bothering anyone much longer"),
+    # which would otherwise read as a sentence about "anyone".
+    _rule(
+        "not_bothering_long",
+        r"(?<!\bhe )(?<!\bshe )(?<!\bthey )(?<!\bit )(?<!\bhes )(?<!\bshes )(?<!\btheyll )"
+        r"\b(?:wont|will not|not going to) be (?:bothering|troubling|burdening|bugging|annoying|disturbing|"
+        r"in the way of) (?:anyone|anybody|everyone|everybody|you|you all|you guys|people) (?:\w+ )?"
+        r"(?:much longer|for much longer|for long|soon)\b" + _AWAY,
+        about_others_ok=True,
+    ),
+    _rule(
+        "means_kept_with_intent",
+        # A means bought or within reach, with a purpose known or returned to.
+        r"^(?!.*\b(?:tent|tarp|camp\w*|climb\w*|boat|sail\w*|swing|hammock|garden\w*|kitchen|cook\w*|hunt\w*|fish\w*|"
+        r"range|project|diy|craft\w*|prescri\w*|doctor|tow\w*)\b).*?"
+        r"\b(?:rope|gun|pistol|rifle|shotgun|firearm|pills|knife|blade|razor|belt|hose|charcoal|noose|"
+        + _PILLS
+        + r")\b.{0,100}?\b(?:i|and i) (?:already |just )?know (?:exactly )?(?:what|why) (?:its|it is|theyre|they are|"
+        r"i (?:got|bought|need|want) (?:it|them)) for\b",
+        r"\b(?:gun|pistol|rifle|shotgun|firearm|handgun)\b.{0,120}?\b(?:i know|ive found|i found|i have) (?:where|"
+        r"the) (?:he keeps |she keeps |they keep )?(?:the )?(?:key|keys|code|combination|safe)\b",
+        r"\b(?:gun|pistol|rifle|shotgun|firearm|rope|noose|knife|blade|razor|pills)\b.{0,200}?\b(?:cant stop|keep|kept)"
+        r"(?: going back| coming back| going)?(?: to)? (?:look|looking|stare|staring|check|checking|touch|touching|"
+        r"hold|holding)(?: at)? (?:it|them)\b",
+        # Sitting in a car in the garage, a hose at hand.
+        r"^(?!.*\b(?:wash\w*|garden\w*|water\w*|plants?|lawn|leak\w*|fix\w*|repair\w*|mechanic|vacuum|tyres?|tires?|"
+        r"radiator|hoover|pressure)\b)(?=.*\bgarage\b)(?=.*\b(?:hose|hosepipe|tubing|tube|duct tape|exhaust)\b)"
+        r"(?=.*\b(?:sitting|sat|sit|engine)\b)",
+        about_others_ok=True,
+    ),
+    _rule(
+        "testing_a_ligature",
+        # Tied to a door or a beam to see if it holds a body; climbing and hammocks are excluded.
+        r"^(?!.*\b(?:climb\w*|rappel\w*|abseil\w*|harness|hammock|swing|gym|trx|pull ?ups?|yoga|aerial|boat|sail\w*|"
+        r"camp\w*|tent|tow\w*|shelf|shelves|tv|mirror|bike)\b).*?"
+        r"\b(?:belt|rope|cord|cable|scarf|sheet|bedsheet|tie|lead|leash|strap)\b.{0,80}?\b(?:hold|holds|held|take|"
+        r"takes|took|support|supports|supported|bear|bears) (?:my|a (?:persons|grown \w+s)|a body|the) (?:\w+ )?weight\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "at_the_edge_now",
+        # At a height or the water right now, with the drop or the water in view.
+        r"^(?!.*\b" + _HEIGHT_ERRAND + r"\b)(?:\w+ )?(?:(?:im|i am|ive been|been|just|currently) )?(?:\w+ )?"
+        r"(?:standing|sitting|sat|stood|perched|up) (?:on|at) (?:the )?(?:edge of (?:the |a )?)?(?:\w+ )?"
+        r"(?:bridge|roof|rooftop|ledge|cliff|cliffs|balcony|parapet|railing|overpass|viaduct|dam|pier)\b.{0,120}?"
+        r"\b(?:right now|looking down|the water|the drop|the fall|from up here|down there|below me|how easy|"
+        r"one step|so calm|so peaceful|so quiet)\b",
+        # An edge returned to, one step pictured.
+        r"\b(?:edge|ledge|railing|parapet|platform edge)\b.{0,80}?\b(?:how easy (?:it )?(?:\w+ ){0,3}?(?:would be|"
+        r"it would be)|one (?:small |little )?(?:step|push|lean|jump))\b",
+        r"\b(?:down |back |out )?to the (?:tracks|train tracks|rails|railway line|railway|level crossing)\b.{0,60}?"
+        r"\b(?:wait|waiting) for (?:it|the train|a train|the next (?:one|train)|the \w+ train)\b",
+        # When a high place is empty: wanting to be unseen there.
+        r"\b(?:"
+        + _PLACES
+        + r"|top floor|top level|top deck)\b.{0,100}?\b(?:empty|deserted|nobody (?:around|there|up there)|"
+        r"no one (?:around|there|up there)|unlocked|no security|no cameras|unguarded)\b(?!.{0,40}\b(?:park|parking|"
+        r"space|spot|study|party|photo\w*|picnic|view|sunset)\b)",
+        r"\b(?:empty|deserted|unlocked|no security|no cameras)\b.{0,100}?\b"
+        + _HEIGHT_ASKED
+        + r" (?:\w+ ){0,4}?"
+        + _words(_PLACES)
+        + r"\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "day_decided",
+        # A day named after a decision: "I've decided. Sunday is the day."
+        r"^(?!.*\b(?:wedding|party|interview|exam|launch|moving|move|diet|gym|run|running|marathon|trip|birthday|"
+        r"date|propose|proposal|quit smoking|smoking|drinking|sober|start|starting|begin|dentist|appointment|"
+        r"surgery|operation|(?:tell|telling) (?:him|her|them|my|the|everyone|people)|confront|presentation|deadline|release|sale|vote|election|match|game)\b)"
+        r".*?\b(?:decided|made up my mind|my mind is made up|its settled|its decided|no turning back|im ready)\b"
+        r".{0,40}?\b" + _WHEN + r" is the (?:day|night)\b",
+    ),
+    _rule(
+        "looking_up_ways",
+        r"\b(?:looking up|looked up|look up|googling|googled|searching|searched|researching|researched|reading about|"
+        r"reading up on|watching videos (?:on|about)) (?:\w+ ){0,3}?(?:ways|methods|how) (?:to|of) (?:\w+ )?" + _ACTION,
+        about_others_ok=True,
+    ),
+    _rule(
+        "only_way_out",
+        r"\b(?:no|any|only one|just one|one) (?:other )?(?:way out|exit|escape|option|solution|answer)\b (?:\w+ ){0,2}?"
+        r"(?:except|but|other than|apart from|besides|left but) (?:the one|one|that one|this one|death|dying|"
+        r"the obvious one|the final one|the permanent one|the last one)\b"
+        r"(?! (?:where|that) (?:\w+ ){0,3}?(?:quit|leave|move|tell|ask|call|talk|apply|sell|borrow))",
+    ),
+    _rule(
+        "before_i_do_it",
+        # Unfinished business, or a last conversation, before "it".
+        r"^(?!.*\b(?:surgery|operation|procedure|wedding|marry|marriage|proposal|propose|tattoo|piercing|haircut|"
+        r"interview|exam|job|quit|quitting|resign\w*|move|moving|divorce|break up|breakup|abortion|vasectomy|"
+        r"skydiv\w*|bungee|purchase|buy|buying|invest\w*|sign|contract|speech|presentation|confront\w*|tell (?:him|her|"
+        r"them|my))\b).*?\b(?:finish|finishing|sort|sorting|tie up|tying up|wrap up|wrapping up|settle|settling|"
+        r"say goodbye|talk to|talk|hotline|helpline|crisis line|lifeline|samaritans|988)\b.{0,100}?"
+        r"\bbefore i (?:finally )?(?:go through with it|do it|end it|end things)$",
+    ),
+    _rule(
+        "no_waking_welcome",
+        r"\bif i (?:dont|didnt|never|wouldnt|wont) wake up\b(?! (?:early|on time|in time|at|before|for|by|when)\b)"
+        r".{0,60}?\b(?:fine|okay|ok|good|prefer|relief|wouldnt mind|dont mind|wouldnt care|dont care|happy|glad|"
+        r"better|at peace|blessing)\b",
+        r"\b(?:id|i would) (?:rather|prefer(?: it)?(?: if i)?) (?:not|never|didnt) wake up\b"
+        r"(?! (?:early|at|before|for|on|in the|until|till)\b)",
+    ),
+    _rule(
+        "free_of_me",
+        r"\b(?:would|will|could|can|finally|d|theyd|theyll) (?:\w+ )?(?:be )?(?:free|rid|relieved) of me\b",
+        r"\b(?:life )?insurance\b.{0,80}?\b(?:free of me|rid of me|without me|taken care of (?:when|after|once) im)\b",
+        # The world or the people in it, any kinder "without me".
+        r"\b(?:world|everyone|everybody|my family|my kids|my parents|people|they|life) (?:would|will|d|could) be "
+        r"(?:so |much |a lot |way |far |just )?(?:\w+er|less \w+|more \w+|fine|okay|ok) (?:off )?without me\b"
+        r"(?!.{0,60}\b(?:lol|haha|joke|joking|noise|loud|snor\w*|party|office|class|team|meeting|trip)\b)",
+    ),
+    _rule(
+        "disappear_forever",
+        r"\b(?:want|wish|need|longing|going) to (?:just )?(?:disappear|vanish)\b"
+        r"(?! (?:to|into|for a|for the|off|from (?:social|twitter|facebook|instagram|the internet|work))\b)"
+        r".{0,60}?\b(?:forever|for good|permanently|stop being|stop existing|not exist|never come back)\b",
+        r"^(?:just |to )?(?:disappear|vanish) (?:forever|for good|permanently|completely)(?: stop being| stop existing)?$",
+    ),
+    _rule(
+        "mess_after",
+        # Affairs settled so nobody has to deal with them afterwards.
+        r"\bso (?:that )?(?:nobody|no one|noone|they|my \w+|everyone) (?:has|have|doesnt have|dont have|wont have|"
+        r"will not have|needs|need|wont need) to (?:deal with|clean up|sort out|sort|handle|worry about|pay|"
+        r"take care of|go through) (?:\w+ ){0,3}?(?:after|afterwards|when im gone|once im gone|after im gone|"
+        r"after i die)$",
+        r"\b(?:note|letter|letters|notes|message|messages)\b.{0,80}?\b(?:found|read|opened|delivered|sent|seen|gets)\b"
+        r".{0,40}?\b(?:not (?:until|till) after|only after)(?:$| (?:its done|im gone|i die|tonight))",
+    ),
+    _rule(
+        "stop_eating_and_drinking",
+        r"^(?!.*\b(?:fast|fasting|ramadan|lent|surgery|operation|colonoscopy|anaesthe\w*|anesthe\w*|procedure|"
+        r"scan|blood test)\b).*?"
+        r"\b(?:stop|stopped|stopping|quit|not) (?:eating and drinking|eating or drinking|drinking and eating|"
+        r"drinking water|drinking fluids|eating and drinking anything)\b.{0,80}?\b(?:(?:it|itll|everything|all|"
+        r"things) (?:will |would )?(?:just )?(?:end|be over|stop)|die|dying|slip away|fade away|waste away)\b",
+    ),
+    _rule(
+        "scared_of_surviving",
+        r"\b(?:scared|afraid|terrified|frightened) of (?:surviving|waking up|staying alive|being alive|living)\b"
+        r"(?! (?:alone|with|in|on|without|abroad|through|up|the|a|my|an|it|this|that|after)\b)",
+    ),
+    _rule(
+        "time_after_burden",
+        # Being unwanted, then "it's time".
+        # Only "it's time" left unfinished: "it's time to go back to work" says what for.
+        r"\bwithout me\b.{0,80}?\b(?:(?:its|it is) (?:finally )?time|time to (?:go|leave))(?: now)?$",
+    ),
+    _rule(
+        "hypothetical_for_me",
+        # A lethality question told as hypothetical, then owned.
+        r"\b(?:hypothetical\w*|asking for a friend|just curious|out of curiosity)\b.{0,200}?\b(?:asking for me|"
+        r"asking for myself|its (?:for )?me|(?:the )?(?:friend|someone) is me)\b",
+        r"\b(?:sea|ocean|river|lake|water|canal|reservoir)\b.{0,80}?\bhow long\b.{0,40}?\b(?:go under|sink|pass out|"
+        r"hypothermia|drown|lose consciousness|go numb|heart (?:stops|gives out))\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "slang_ctb",
+        # "ctb": catch the bus; asking what it means is not using it.
+        r"^(?!.*\b(?:mean|means|meaning|stand for|stands for|slang|acronym|abbreviation)\b).*?\bctb\b",
+    ),
     # --- Methods and means: answered for nobody, whoever they are asked about --
     _rule(
         "means_height",
@@ -1303,7 +1499,8 @@ RULES: tuple[Rule, ...] = (
         r"\b" + _words(_PLACES) + r"\b.{0,60}?\b(?:without|dont have|doesnt have|with no|lacks?|lacking|no) "
         r"(?:any )?(?:suicide )?(?:nets?|netting|barriers?|fences?|fencing|railings?|guard rails?)\b",
         r"\bhow (?:high|far|tall|fast|deep|many (?:storeys|stories|floors|feet|meters|metres)) (?:\w+ ){0,10}?"
-        r"(?:to die|to kill|fatal|lethal|to not survive|not survive|be fatal|be lethal|deadly|instant death)\b",
+        r"(?:to die|to kill|fatal|lethal|to not survive|not survive|(?:dont|wont|wouldnt|cant|nobody|no one) survives?|"
+        r"be fatal|be lethal|deadly|instant death)\b",
         r"\bsurvive (?:jumping|a jump|falling|a fall|the fall) (?:from|off) (?:a |the |an )?(?:\w+ ){0,2}?"
         r"(?:floor|storey|story|stories|storeys|" + _PLACES + r")\b",
         r"\b(?:fall|drop|jump|height)\b (?:\w+ ){0,3}?(?:would|will|is|be) (?:\w+ )?enough\b",
@@ -1312,6 +1509,8 @@ RULES: tuple[Rule, ...] = (
         r"falling|the drop|jumping) kill (?:you|me|a person|someone)\b(?! to)",
         r"\bhow (?:high|far|many \w+) (?:\w+ ){0,6}?(?:fall|drop|jump)\b(?: \w+){0,3}? "
         r"(?:to be sure|to make sure|for sure|to be certain|and not survive|and die)\b",
+        # Jumping for sport: bungee, base jumping, diving into a lake in summer.
+        r"^(?!.*\b(?:bungee|base jump\w*|parachut\w*|skydiv\w*|paraglid\w*|zip ?lin\w*|cliff div\w*)\b).*?"
         r"\b(?:jump|jumping|throw myself|throwing myself) (?:off|from|in front of|under|onto) (?:a |the |this |that |my )?"
         + _words(_PLACES + "|" + _TRAFFIC)
         + r"\b",
@@ -1359,8 +1558,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:almost|nearly) (?:killed myself|ended it|ended my life|overdosed|took my life|hung myself)\b",
         r"\b(?:saving|saved|stockpiling|stockpiled|stockpile|hoarding|hoarded|hoard|stashing|stashed|"
         r"squirreling|squirrelling) (?:up |away )?(?:all )?(?:of )?(?:my |some |the |enough |a lot of |up my )?"
-        + _PILLS
-        + r"\b",
+        r"(?:(?:moms|mums|dads|mothers|fathers|grandmas|grandads|partners|wifes|husbands|brothers|sisters|nans|"
+        r"roommates|flatmates|\w+s) )?" + _PILLS + r"\b",
         r"\b(?:enough|plenty of|a stash of) (?:\w+ )?" + _PILLS + r" (?:\w+ )?(?:saved|stashed|hidden|to do it|"
         r"to (?:die|end it|overdose|kill myself))\b",
         r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|all of|every|a handful of|a bunch of|"
@@ -1584,6 +1783,17 @@ SIMILARITY_MARGIN = 0.05
 # (11 of 242); a footer of phone numbers is a small price. On the latest
 # batch it reached 4 of the 21 crisis lines that rules and similarity missed.
 SIMILARITY_NEAR = 0.50
+# Said outright to be safe now: "I'm not suicidal, just burnt out", "I used to
+# think about suicide; therapy helped and I'm in a good place now". Similarity
+# cannot read a "not" or a past tense, so with these words in the message it
+# only attaches the resources. The rules still decide on their own: "I'm not
+# suicidal but I want to die" is a crisis.
+_SAID_SAFE = re.compile(
+    r"\b(?:im|i am|i was) (?:not|never) (?:\w+ )?(?:suicidal|going to (?:hurt|kill) myself|in danger)\b|"
+    r"\b(?:therapy|treatment|medication|meds|support|recovery|counsell?ing) (?:\w+ ){0,3}?(?:helped|helps|has helped|"
+    r"saved me|worked)\b|\b(?:im|i am) (?:\w+ )?(?:in a (?:good|better|much better) place|doing (?:\w+ )?better|safe) "
+    r"(?:now|these days|today|nowadays)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -1667,6 +1877,8 @@ def check_crisis(text: str, embedder: DocumentEmbedder | None = None) -> CrisisC
     near = None
     if embedder is not None and sentences:
         found, near = _similar_sentence(sentences, embedder)
+        if found is not None and _SAID_SAFE.search(" ".join(sentences)):
+            found, near = None, found
         if found is not None:
             log.info("crisis detected rule=similarity score=%.3f", found[1])
             return CrisisCheck(is_crisis=True, mentions_topic=True, reason="similarity", sentence=found[0])

@@ -409,3 +409,142 @@ def test_messages_are_plain_text_without_html_or_methods():
 
 def test_resources_are_shorter_than_the_full_message():
     assert len(CRISIS_RESOURCES) < len(CRISIS_MESSAGE)
+
+
+# Families added after the 120-item batch, in words of their own: each crisis
+# is caught by the rules alone and its near miss is left alone.
+FAMILY_PAIRS = [
+    (
+        "leaving_for_good",
+        "left the cat with my sister, said I was going away and that I'm never coming back",
+        "I'm leaving my job on Friday and never coming back to that office",
+    ),
+    (
+        "leaving_for_good",
+        "don't bother saving me a seat at Christmas, I won't be around for it",
+        "I won't be around for Christmas, we're on holiday in Spain",
+    ),
+    ("not_bothering_long", "such a pest, won't be bothering anybody much longer", "He won't be bothering anyone soon"),
+    (
+        "means_kept_with_intent",
+        "picked up a length of rope at the hardware store and I know exactly what it's for",
+        "bought rope for the tent and I know what it's for: the tarp",
+    ),
+    (
+        "means_kept_with_intent",
+        "my uncle's rifle is in the cabinet and I found the key, I keep going back to hold it",
+        "my uncle taught me to clean his rifle safely last summer",
+    ),
+    (
+        "testing_a_ligature",
+        "hung a scarf from the wardrobe rail to check it would take my weight",
+        "the climbing rope held my weight on the first fall",
+    ),
+    (
+        "at_the_edge_now",
+        "sitting on the railing of the overpass, the drop looks so quiet",
+        "sitting on the bridge watching the sunset with my sister",
+    ),
+    (
+        "at_the_edge_now",
+        "which rooftop in the city is tallest and when is nobody around up there",
+        "which rooftop bar in the city has the best view",
+    ),
+    (
+        "day_decided",
+        "My mind is made up. Friday is the day.",
+        "I've decided Monday is the day I start running again",
+    ),
+    (
+        "looking_up_ways",
+        "lately I've been looking up ways to not wake up",
+        "I've been googling ways to end my procrastination",
+    ),
+    (
+        "only_way_out",
+        "there's no exit left but the one I keep picturing",
+        "there's no way out but the fire escape, the door is blocked",
+    ),
+    (
+        "before_i_do_it",
+        "I have to wrap up some loose ends before I go through with it",
+        "I need to finish my research before I go through with the surgery",
+    ),
+    (
+        "no_waking_welcome",
+        "if I never wake up again I'd be at peace with that",
+        "if I don't wake up early I'll be fine, my class starts late",
+    ),
+    (
+        "free_of_me",
+        "at least they'd finally be rid of me",
+        "my ex is finally free of debt and so am I",
+    ),
+    (
+        "disappear_forever",
+        "I want to vanish. Not a holiday. Vanish for good.",
+        "I want to disappear into a good book all weekend",
+    ),
+    (
+        "mess_after",
+        "sold the car and sorted my papers so my brother doesn't have to deal with it after",
+        "I cleaned the kitchen so nobody has to deal with the mess after the party",
+    ),
+    (
+        "stop_eating_and_drinking",
+        "if I quit eating and drinking it will all just stop, won't it",
+        "I have to stop eating and drinking at midnight before my surgery",
+    ),
+    (
+        "scared_of_surviving",
+        "what frightens me now is not death, I'm afraid of waking up for another decade of this",
+        "I'm afraid of living alone after the divorce",
+    ),
+    (
+        "time_after_burden",
+        "the house is calmer without me in it, I think it's time",
+        "the team managed without me and it's time to go back to work",
+    ),
+    (
+        "hypothetical_for_me",
+        "hypothetically, how cold does a lake get before you pass out. asking for myself",
+        "hypothetically, how cold does a lake get in January? asking for my swim club",
+    ),
+    ("slang_ctb", "ready to ctb this weekend", "what does ctb mean on forums?"),
+]
+
+
+@pytest.mark.parametrize(("rule", "crisis", "near_miss"), FAMILY_PAIRS)
+def test_each_new_family_catches_its_crisis_and_spares_its_near_miss(rule, crisis, near_miss):
+    found = check_crisis(crisis)
+    assert found.is_crisis and found.reason == rule, (found.reason, crisis)
+    assert not check_crisis(near_miss).is_crisis, check_crisis(near_miss).reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Work is killing me, I'll die if I get another email tonight",
+        "I wrote a farewell letter to my younger self as a writing exercise",
+        "My friends and I went bungee jumping off a bridge in New Zealand",
+        "It's so humid and hot, I can't take it anymore",
+    ],
+)
+def test_hyperbole_and_sport_are_not_crises(text):
+    assert not check_crisis(text).is_crisis, check_crisis(text).reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I'm not suicidal, only exhausted and low. What helps on days like this?",
+        "I used to think about suicide as a student. Treatment helped and I'm doing much better now.",
+    ],
+)
+def test_saying_one_is_safe_gets_the_answer_with_resources(text, embedder):
+    result = check_crisis(text, embedder)
+    assert not result.is_crisis and result.mentions_topic, result.reason
+
+
+def test_saying_one_is_not_suicidal_does_not_hide_a_stated_wish():
+    assert check_crisis("I'm not suicidal but honestly I want to die").is_crisis
