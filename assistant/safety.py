@@ -29,7 +29,15 @@ How it decides, in order:
    means kept with a purpose, a ligature tested, an edge or the tracks now, a
    day decided, ways looked up, one way out, business before "it", waking up
    not wanted, others free of me, food and drink stopped, fear of surviving,
-   a hypothetical owned ("asking for me") and "ctb".
+   a hypothetical owned ("asking for me") and "ctb"; and last, drugs taken
+   home from work "for myself", pills counted "it's enough", an edge stood
+   at "to see if I'll lean", a crash hoped for or staged, money worth more
+   than me, thoughts to "act on", care arranged for "after I'm gone", a blade
+   held to the skin, a height as the only way out, affairs settled but the
+   day, water not come back out of, a day for doing "it", a plan and a date
+   kept secret, a vehicle stepped in front of, nobody having to worry about
+   me again, new cuts hidden, a means while "working up to it", debts paid
+   "so I can go", and a retry after waking from an attempt.
 3. A rule match in a sentence written about other people (no "I/me/my", but
    "people/they/my friend…") counts as a mention, not a crisis, unless the rule
    is about methods or means, which are never answered.
@@ -44,7 +52,7 @@ How it decides, in order:
 The rules lean towards safety: a false alarm shows a kind message and phone
 numbers; a miss answers someone in danger with reading notes.
 
-Recall 1.0 on eval/crisis.jsonl (441 crises; one false alarm in 411 near
+Recall 1.0 on eval/crisis.jsonl (501 crises; one false alarm in 470 near
 misses and ordinary questions) is in-sample: the rules grew with that set.
 Each time a fresh batch of crisis expressions was written (before being added
 to the set), the rules caught only part of it: 0.37 to 0.65 on the first
@@ -63,9 +71,14 @@ guarantee, and keep adding what real use shows it missing. The next batch
 (60 crises, 60 near misses) was caught at 0.517 by the rules and with
 similarity, at 6.7% false alarms (10.0% with similarity); the families
 listed last in 2. were written from it, so its 1.0 recall and no false alarms
-now are in-sample too. Messages that say the writer is safe now ("I'm not
+now are in-sample too. The batch after that (60 crises, 60 near misses,
+eval/crisis_heldout.jsonl) was caught at 0.617 by the rules and 0.633 with
+similarity, at 1.7% false alarms (3.3% with similarity); the families listed
+after "ctb" in 2. were written from it, so it too is now in-sample (1.0
+recall, no false alarms) and appended to eval/crisis.jsonl. Messages that say the writer is safe now ("I'm not
 suicidal", "therapy helped") get only the resources from similarity, never
-the crisis message; the rules still read them as they stand.
+the crisis message, and so do messages that end a relationship ("end it with
+my boyfriend"); the rules still read them as they stand.
 
 Deliberately not handled: languages other than English, look-alike letters
 from other scripts, negation ("I would never kill myself" is a crisis here),
@@ -432,6 +445,7 @@ _ACTION = (
             r"(?:stop|cease|ceasing|stopping) (?:existing|to exist|living|being alive|waking up)"
             r"(?! (?:in|as|like|on|for(?! good\b)|with|early|at|so|during))",
             r"stop breathing\b(?! (?:so|too|through|like|in|shallow))",
+            r"rest (?:permanently|forever|for good|for ever)\b",
             r"not (?:being|be) (?:here|around) anymore|not being alive|not existing\b|be dead",
             r"(?:go to |fall )?(?:sleep|asleep) forever|(?:fall )?a?sleep and (?:never|not) wake up"
             r"(?! (?:this|so|that|too) early| early| at\b)",
@@ -659,7 +673,7 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:write|writing|wrote|written|drafted|drafting|left|leave|leaving) (?:a |my |some )?"
         r"(?:suicide|goodbye|farewell) (?:note|notes|letter|letters)"
         # A farewell to colleagues or classmates is about a new job or school.
-        r"(?! (?:to|for) (?:my |the |all my |our |all the )?(?:old |former |younger |past |future |inner )?(?:self|selves|coworkers?|co workers?|colleagues?|team|"
+        r"(?! (?:to|for) (?:my |the |all my |our |all the )?(?:old |former |younger |past |future |inner )?(?:self|selves|habits?|ways|patterns|addiction|drinking|smoking|fears?|anxiety|inner critic|coworkers?|co workers?|colleagues?|team|"
         r"teammates|class|classmates|students|teachers?|boss|manager|office|company|clients|customers|readers|"
         r"followers|neighbou?rs|workplace|school|job|church))"
         r"(?!.{0,120}\b(?:journal\w*|writing exercise|therapy exercise|prompt|new job|new role|new school|retire|retiring|retirement|relocat\w*|moving (?:away|abroad|to)|"
@@ -950,6 +964,10 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:my|a) (?:final|last) goodbye\b|\bgoodbye (?:everyone|everybody|all|world|all of you)$",
         r"\b(?:saying|said|say) (?:my )?(?:final |last )?goodbyes? (?:\w+ ){0,3}?"
         r"(?:for the last time|forever|for good|before i (?:go|die|end|leave))",
+        # Goodbyes only the speaker knows were goodbyes.
+        r"^(?!.*\b(?:move|moving|job|abroad|new school|last day|party|surprise)\b).*?"
+        r"\b(?:said|saying|say) (?:my |all my )?goodbyes?\b.{0,60}?\b(?:(?:they|he|she|nobody|none of them) (?:just )?"
+        r"(?:dont|doesnt|didnt) (?:know|realise|realize)(?: it| that)? yet$|without (?:them|anyone|anybody) knowing$)",
         r"\b(?:written|wrote|made|finished|sorted|updated|signed) (?:out )?my will\b.{0,200}?\bgoodbyes?\b",
         r"\bgoodbyes?\b.{0,200}?\b(?:written|wrote|made|finished|sorted|updated|signed) (?:out )?my will\b",
         r"\b(?:my )?affairs in order\b.{0,200}?\bgoodbyes?\b|\bgoodbyes?\b.{0,200}?\baffairs in order\b",
@@ -1488,6 +1506,192 @@ RULES: tuple[Rule, ...] = (
         # "ctb": catch the bus; asking what it means is not using it.
         r"^(?!.*\b(?:mean|means|meaning|stand for|stands for|slang|acronym|abbreviation)\b).*?\bctb\b",
     ),
+    # --- Families found missing in the next 120-item batch (60 crises, 60 near misses) --
+    # Each names the family, with its ordinary reading excluded in the rule.
+    _rule(
+        "meds_taken_from_work",
+        # A nurse or pharmacist taking drugs home "for myself": a stockpile with access.
+        r"^(?=.*\b(?:" + _PILLS + r"|drugs|vials?|ampoules?|syringes?)\b).*?\b(?:bring|bringing|brought|take|"
+        r"taking|took|sneak\w*|slip\w*|pocket\w*|steal\w*|stole|smuggl\w*|skim\w*) (?:\w+ ){0,6}?(?:home|out)\b"
+        r"(?: \w+){0,6}? for myself\b(?!.{0,60}\b" + _ORDINARY_NEED + r"\b)",
+    ),
+    _rule(
+        "counted_enough",
+        # Pills counted, then "it's enough" with nothing it is enough *for*.
+        r"^(?!.*\b(?:trip|holiday|vacation|refill|prescription|pharmacy|week|weeks|month|months|organi[sz]er|"
+        r"dosette|inventory|stock ?take|shift)\b).*?"
+        r"\b(?:counted|counting|count|added up|tallied)\b (?:\w+ ){0,4}?(?:" + _PILLS + r"|whats in|"
+        r"medicine cabinet|cabinet)\b.{0,100}?\b(?:its|thats|theyre|it is|that is|should be|will be|there are|theres|"
+        r"finally) (?:more than |easily |definitely |just |finally |probably )?enough\b"
+        r"(?! (?:for|to last|until|till|left|room|space|time)\b)",
+    ),
+    _rule(
+        "edge_to_see",
+        # At an edge "to see if I'll lean": testing one's own pull toward the drop.
+        r"^(?!.*\b(?:pool|diving|dive|swim\w*|trampoline|bungee|skydiv\w*|climb\w*|zip ?lin\w*|ski\w*)\b).*?"
+        r"\b(?:edge|ledge|railing|platform|tracks|parapet|rail|roof|bridge|cliff)\b.{0,120}?"
+        r"\b(?:to see if|wondering if|waiting to see if|in case) (?:i|ill|id|im) (?:\w+ )?"
+        r"(?:lean|fall|jump|step|slip|let go|go over|tip)\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "crash_hoped_for",
+        # Driving hoping to crash, or a death staged as an accident so others are spared.
+        r"\b(?:drive|driving|drove|speeding|speed|ride|riding)\b.{0,80}?\b(?:hoping|hope|wishing|wish|want) "
+        r"(?:that )?(?:i |id |ill |it )?(?!dont|wont|never|not)(?:\w+ )?(?:crash|wreck|hit something|go off the road|"
+        r"dont make it (?:home|back)|die|get killed)\b",
+        r"\bmake (?:it|this|my death) (?:look|seem|appear) (?:like )?(?:an accident|accidental|i didnt (?:do it|"
+        r"mean (?:it|to)) on purpose|it wasnt on purpose)\b.{0,100}?\b(?:guilt|guilty|responsible|blame themselves|"
+        r"insurance)\b",
+    ),
+    _rule(
+        "worth_more_gone",
+        # Money or insurance weighed against one's own life.
+        r"\b(?:need|needs|want|wants|rather have|better off with) (?:the )?(?:money|payout|insurance|life insurance)\b"
+        r" (?:\w+ )?more than (?:they |he |she |you )?(?:need |want )?me\b",
+        r"\bworth more (?:to (?:them|my family|my kids|everyone) )?dead\b",
+    ),
+    _rule(
+        "acting_on_thoughts",
+        # Thoughts of death named, then the wish to act on them.
+        r"^(?!.*\b(?:she|he|they|shes|hes|theyre|shell|theyll|friend|son|daughter|partner|brother|sister|client|"
+        r"patient|student)\b).*?"
+        r"\b(?:unalive|suicidal|suicide|kill myself|killing myself|dying|die|death|end it|ending it|selfharm|"
+        r"cutting|overdose|dark)\b.{0,120}?\b(?:follow through|act on (?:it|them|those|these)|acting on (?:it|them)|"
+        r"go through with it|do it for real|actually do it)\b(?! (?:on|with)\b)" + _RECOVERED,
+    ),
+    _rule(
+        "after_im_gone",
+        # Care for pets or children arranged for "after I'm gone"; a will or an illness is another matter.
+        r"^(?!.*\b(?:(?:my|a|the|last) will|estate|lawyer|solicitor|trust|someday|one day|eventually|years|decades|"
+        r"old age|retire\w*|planning ahead|plan ahead|guardian\w*|hospice|diagnos\w*|terminal|cancer|holiday|"
+        r"vacation|trip|away|hospital)\b).*?"
+        r"(?:\b(?:after|once|when) (?:im|i am) (?:gone|dead|not here|not around)\b.{0,100}?"
+        r"\b(?:take|takes|taking|look after|looks after|raise|raises|adopt|have) (?:good )?(?:care of )?(?:my )?"
+        r"(?:cat|cats|dog|dogs|pets?|kids|children|son|daughter|baby|fish|rabbit|hamster|bird|horse)\b|"
+        r"\b(?:take|takes|taking|look after|looks after|raise|raises|adopt|have) (?:good )?(?:care of )?(?:my )?"
+        r"(?:cat|cats|dog|dogs|pets?|kids|children|son|daughter|baby|fish|rabbit|hamster|bird|horse)\b.{0,100}?"
+        r"\b(?:after|once|when) (?:im|i am) (?:gone|dead|not here|not around)$)",
+        r"\bpermanent\w*\b.{0,60}?\bnot (?:being|be) (?:here|around|alive)\b|"
+        r"\bnot (?:being|be) (?:here|around|alive)\b.{0,60}?\bpermanent\w*\b",
+    ),
+    _rule(
+        "blade_held_to_skin",
+        # A blade kept and held to the skin, with no shaving or cooking in sight.
+        r"^(?!.*\b(?:shav\w*|wax\w*|trim\w*|haircut|beard|eyebrows?|splinter|cook\w*|chop\w*|peel\w*|slic\w*)\b).*?"
+        r"\b(?:razor|blade|blades|knife|scissors|glass|sharpener)\b.{0,150}?\b(?:hold|holding|held|press|pressing|"
+        r"pressed|put|putting|rest|resting|drag|dragging|run|running) (?:it|them) (?:\w+ )?(?:against|to|on|across|over) "
+        r"my " + _BODY + r"\b",
+    ),
+    _rule(
+        "height_only_way",
+        # A high place or the water said to be the only way out (not "out of the building").
+        r"^(?!.*\b(?:fire|flood\w*|stuck|locked|trapped|escape room|game|level|maze|sign|emergency|alarm|"
+        r"evacuat\w*|traffic|road|town|village|valley|car park|parking)\b).*?"
+        r"\b(?:"
+        + _PLACES
+        + r"|tracks|river|lake|sea|ocean|pills|rope|gun|dorm roof)\b.{0,80}?\b(?:feels like|feel like|"
+        r"seems like|seem like|looks like|look like|is|as|are) (?:\w+ )?(?:the |my )?only (?:way out|exit|escape|"
+        r"option|answer|solution)\b(?! (?:of|from|for the|to the)\b)",
+    ),
+    _rule(
+        "affairs_then_day",
+        # Belongings, passwords and pets settled; only the day is left to choose.
+        r"^(?!.*\b(?:wedding|party|move|moving|launch|event|trip|appointment|surgery|operation|holiday|vacation|"
+        r"retire\w*|house|flat|apartment|sale|closing|exam|interview)\b).*?"
+        r"\b(?:my will|the will|passwords?|bank details|accounts|letters|notes|goodbyes|dog goes|cat goes|"
+        r"pets? (?:go|goes)|given away|gave away|rehomed|in order)\b.{0,200}?\b(?:pick|choose|set|decide on|name) "
+        r"(?:the|a) (?:day|date|night)$",
+    ),
+    _rule(
+        "into_the_water",
+        # Walking into water and "not coming back out".
+        r"\b(?:walk|walking|swim|swimming|wade|wading|go|going|paddle|paddling)\b (?:out )?(?:into|in|out into|"
+        r"out to) (?:the )?(?:sea|ocean|river|lake|water|waves|surf|current)\b.{0,40}?\b(?:not|never|and not|without) "
+        r"(?:\w+ )?(?:come|coming|came|swim|swimming|get|getting) (?:back|out)\b"
+        r"(?! (?:until|till|for|before|of|to the car|in time)\b)",
+        about_others_ok=True,
+    ),
+    _rule(
+        "day_for_doing_it",
+        # A day set for an unnamed "it", said next to an ending ("never have to ... again").
+        r"^(?!.*\b(?:presentation|interview|exam|wedding|party|quit\w*|resign\w*|notice|move|moving|surgery|"
+        r"operation|appointment|launch|deadline|date|propos\w*|tell\w*|confront\w*|test|race|marathon|"
+        r"tattoo|haircut|break up|breaking up|leaving (?:him|her|them|my|the))\b).*?"
+        r"\b(?:never have to|wont have to|no more|never again|ever again|last time|after that)\b.{0,120}?"
+        r"\b" + _WHEN + r" (?:is|will be|its) (?:when|the day|the night|it)\b(?: (?:im|i am|ill|i will|i))?"
+        r"(?: finally)? (?:doing it|do it|going to do it|go through with it|end it|happening)\b",
+        r"\b" + _WHEN + r" (?:is|will be) (?:when|the day) (?:im|ill|i)(?: finally)? (?:doing it|do it|going to do it|"
+        r"go through with it)\b.{0,120}?\b(?:never have to|wont have to|no more|never again|ever again|last)\b",
+    ),
+    _rule(
+        "plan_and_date",
+        # A plan and a date kept from the people who asked.
+        r"^(?!.*\b(?:wedding|party|trip|holiday|vacation|launch|project|move|moving|business|exam|interview|"
+        r"proposal|propose|surgery|diet|gym|budget|quit smoking)\b).*?"
+        r"\b(?:ive|i have|ive got|i got|i made|made|theres) (?:a |the )?plan and (?:a |the )?(?:date|day|time)\b"
+        r"(?! (?:for|to|with)\b)",
+        r"\basked (?:me )?(?:if|whether) (?:im|i am|i was|i felt) (?:safe|suicidal|thinking (?:about|of) "
+        r"(?:suicide|hurting myself|killing myself|ending it))\b(?! (?:to|driving|at|in|on|from|with|walking)\b)"
+        r".{0,40}?\b(?:i lied|lied|said yes|said no|told (?:her|him|them) (?:yes|no|i was))\b",
+    ),
+    _rule(
+        "vehicle_step_in_front",
+        # A vehicle named, then "stepping in front of it".
+        r"\b(?:" + _TRAFFIC + r"|lorries|buses|trucks|cars|coach|tram)\b.{0,100}?\b(?:step|stepping|walk|walking|"
+        r"jump|jumping|throw myself|throwing myself|lie down|lay down|fall|falling) in front of (?:it|one|them|"
+        r"the next one)\b(?! (?:to (?:wave|stop|flag)|so (?:it|they) (?:stops|stop|see)))",
+    ),
+    _rule(
+        "no_more_worry_about_me",
+        # Others spared for good: "nobody will have to worry about me ever again".
+        r"^(?!.*\b(?:move|moving|moved|licen[cs]e|job|graduat\w*|independent|my own place|own apartment|own flat|"
+        r"retire\w*|surgery|recover\w*|better|cured|sober|clean)\b).*?"
+        r"\b(?:nobody|nobody else|everyone|my \w+|they|you) (?:will|would|ll|wont|will not) (?:ever )?(?:have to|need to) "
+        r"(?:worry about|deal with|take care of|look after|put up with|think about|bother with) me "
+        r"(?:ever again|again|anymore|any longer|for much longer|soon)\b" + _AWAY,
+    ),
+    _rule(
+        "hiding_new_cuts",
+        # Covering fresh cuts or burns so someone will not see them.
+        r"^(?!.*\b(?:surgery|operation|c section|acne|tattoo|kitten|cats?|puppy|scratch\w*|bike|fell|fall|"
+        r"accident|kitchen|cooking|garden\w*|shaving|paper)\b).*?"
+        r"(?:\b(?:long sleeves|sleeves|hoodies?|bracelets|bandages|plasters|makeup|concealer|jeans|trousers)\b.{0,120}?"
+        r"\b(?:wont|doesnt|dont|cant|not|never) (?:\w+ )?(?:see|notice|find|ask about|spot) (?:the |my |any )?"
+        r"(?:new |fresh |latest |recent )?(?:cuts|burns|marks|wounds)\b|"
+        r"\b(?:hide|hiding|hid|cover|covering|covered|conceal\w*) (?:up )?(?:the |my )?(?:new |fresh |latest |recent )"
+        r"(?:cuts|burns|marks|wounds|scars)\b)",
+    ),
+    _rule(
+        "means_working_up",
+        # A means at hand while "working up to it".
+        r"^(?!.*\b(?:range|hunt\w*|class|lesson|clean\w*|permit|licen[cs]e|show|sell\w*|sale|gym|lift\w*|"
+        r"climb\w*|speech|presentation|tattoo)\b).*?"
+        r"\b(?:guns?|pistol|rifle|shotgun|rope|noose|pills|knife|blade|razor|bridge|ledge|roof|tracks)\b.{0,150}?"
+        r"\b(?:working (?:myself )?up to it|(?:getting|building|work) up the (?:courage|nerve)|psyching myself up)\b",
+        about_others_ok=True,
+    ),
+    _rule(
+        "settled_so_i_can_go",
+        # Affairs cleared "so I can go": leaving with no destination.
+        r"^(?!.*\b(?:move|moving|trip|abroad|travel\w*|gap year|retire\w*|sabbatical|mission|deploy\w*|army|"
+        r"military|holiday|vacation|backpack\w*|off grid|university|college|school)\b).*?"
+        r"\b(?:cancelled|canceled|cancelling|canceling|paid off|paying off|closed|closing|deleted|gave away|"
+        r"given away|settled|sorted)\b.{0,150}?\bso (?:that )?(?:i can|i could|ill be able to|im free to) (?:finally )?"
+        r"(?:go|leave|die|be gone|check out)\b(?! (?:to|on|back|home|for|out|into|with|and|away for|somewhere|off|"
+        r"see|get|buy)\b)",
+    ),
+    _rule(
+        "retry_after_waking",
+        # Woken after an attempt, and the next time planned.
+        r"\bshouldnt have (?:woken|woke|waked|survived) (?:up)?\b(?!(?: up)? (?:so|this|that|at|early|late|before|"
+        r"until|for|in time|the|my|when)\b)",
+        r"\b(?:(?:woke|woken|waking) up in (?:the |a )?(?:hospital|icu|er|a&e|ambulance)|shouldnt have (?:woke|woken)|"
+        r"survived|still alive|still here|pumped my stomach|found me|didnt work)\b.{0,200}?"
+        r"\bnext time (?:i|ill|im) (?:wont|will not|will|am going to|going to|need to|have to|make sure) (?:not |i )?"
+        r"(?:mess (?:it|this) up|screw (?:it|this) up|botch (?:it|this)|fail|survive|wake up|do it (?:right|properly)|"
+        r"get it right)\b",
+    ),
     # --- Methods and means: answered for nobody, whoever they are asked about --
     _rule(
         "means_height",
@@ -1559,7 +1763,8 @@ RULES: tuple[Rule, ...] = (
         r"\b(?:saving|saved|stockpiling|stockpiled|stockpile|hoarding|hoarded|hoard|stashing|stashed|"
         r"squirreling|squirrelling) (?:up |away )?(?:all )?(?:of )?(?:my |some |the |enough |a lot of |up my )?"
         r"(?:(?:moms|mums|dads|mothers|fathers|grandmas|grandads|partners|wifes|husbands|brothers|sisters|nans|"
-        r"roommates|flatmates|\w+s) )?" + _PILLS + r"\b",
+        r"roommates|flatmates|\w+s) )?(?:heart |blood pressure |bp |sleeping |pain |anxiety |thyroid |seizure |"
+        r"leftover |old |prescription )?" + _PILLS + r"\b",
         r"\b(?:enough|plenty of|a stash of) (?:\w+ )?" + _PILLS + r" (?:\w+ )?(?:saved|stashed|hidden|to do it|"
         r"to (?:die|end it|overdose|kill myself))\b",
         r"\b(?:take|taking|took|swallow|swallowing|swallowed) (?:all|every one|all of|every|a handful of|a bunch of|"
@@ -1795,6 +2000,15 @@ _SAID_SAFE = re.compile(
     r"(?:now|these days|today|nowadays)\b"
 )
 
+# An ending that is a relationship, a job or a habit: "I'm going to end it with
+# my boyfriend". Similarity reads "end it" as a life; with these words in the
+# message it only attaches the resources. The rules still decide on their own.
+_ORDINARY_ENDING = re.compile(
+    r"\b(?:end|ending|ended|finish|finishing|call|calling) (?:it|things) (?:off )?with (?:my|him|her|them|\w+)\b|"
+    r"\b(?:break|breaking|broke) up with\b|\b(?:boyfriend|girlfriend|fiance|fiancee|relationship|marriage|"
+    r"divorce|engagement)\b.{0,80}?\b(?:end|ending|over|done)\b"
+)
+
 
 @dataclass(frozen=True)
 class _ReferenceVectors:
@@ -1877,7 +2091,9 @@ def check_crisis(text: str, embedder: DocumentEmbedder | None = None) -> CrisisC
     near = None
     if embedder is not None and sentences:
         found, near = _similar_sentence(sentences, embedder)
-        if found is not None and _SAID_SAFE.search(" ".join(sentences)):
+        if found is not None and (
+            _SAID_SAFE.search(" ".join(sentences)) or _ORDINARY_ENDING.search(" ".join(sentences))
+        ):
             found, near = None, found
         if found is not None:
             log.info("crisis detected rule=similarity score=%.3f", found[1])

@@ -548,3 +548,132 @@ def test_saying_one_is_safe_gets_the_answer_with_resources(text, embedder):
 
 def test_saying_one_is_not_suicidal_does_not_hide_a_stated_wish():
     assert check_crisis("I'm not suicidal but honestly I want to die").is_crisis
+
+
+# Families written from the second 120-item batch; each crisis and near miss is
+# new wording, not a line of the batch.
+LATER_FAMILY_PAIRS = [
+    (
+        "meds_taken_from_work",
+        "I work on a ward and I've been slipping a few vials of morphine out at the end of shifts for myself",
+        "I work in a pharmacy and I take my own allergy tablets home for myself because of hay fever",
+    ),
+    (
+        "counted_enough",
+        "I lined up and counted the sleeping tablets tonight. That's enough.",
+        "I counted my tablets before the trip, there are enough for two weeks",
+    ),
+    (
+        "edge_to_see",
+        "I stand close to the railing on the bridge every morning to see if I'll let go",
+        "I stood at the edge of the diving board to see if I'd jump",
+    ),
+    (
+        "crash_hoped_for",
+        "every time I drive home on the motorway I'm hoping I'll crash into something",
+        "I drive slowly in the snow hoping I don't crash",
+    ),
+    (
+        "worth_more_gone",
+        "honestly my kids need the insurance payout more than they need me",
+        "my kids need the money for school trips more than new toys",
+    ),
+    (
+        "acting_on_thoughts",
+        "the thoughts about dying are back and I'm scared I'll act on them",
+        "my friend has dark thoughts and I'm worried she'll act on them",
+    ),
+    (
+        "after_im_gone",
+        "once I'm gone I hope my neighbour will look after my dogs",
+        "my lawyer is drafting my will so someone takes care of my dogs after I'm gone",
+    ),
+    (
+        "blade_held_to_skin",
+        "two months without self-harm but I got the razor out last night and pressed it to my wrist",
+        "I store the razor in the drawer and held it against my legs while shaving",
+    ),
+    (
+        "height_only_way",
+        "after the exams the cliffs near home seem like my only way out",
+        "the window is the only way out of the room when the door jams, says the fire officer",
+    ),
+    (
+        "affairs_then_day",
+        "passwords written down, the cat goes to my aunt, letters are done. now I just choose the date",
+        "passwords are in the folder, the cat goes to my aunt for the trip, I just choose the date",
+    ),
+    (
+        "into_the_water",
+        "some nights I picture swimming out into the sea and never coming back",
+        "we swam out into the lake and didn't come back out until sunset",
+    ),
+    (
+        "day_for_doing_it",
+        "After Friday I'll never have to feel this again. Friday is when I'm doing it.",
+        "After Friday I'll never have to dread that presentation again. Friday is when I'm doing it.",
+    ),
+    (
+        "plan_and_date",
+        "I told the nurse I was fine. I've got a plan and a date now.",
+        "I've got a plan and a date for the move",
+    ),
+    (
+        "vehicle_step_in_front",
+        "the night buses are fast here, I keep picturing stepping in front of one",
+        "the bus stopped when I stepped in front of it to wave it down",
+    ),
+    (
+        "no_more_worry_about_me",
+        "soon my parents won't have to worry about me anymore",
+        "once I move into my own place my parents won't have to worry about me anymore",
+    ),
+    (
+        "hiding_new_cuts",
+        "I keep my bracelets on so my boyfriend doesn't notice the fresh cuts",
+        "I wear plasters so nobody spots the cuts from my cat's claws",
+    ),
+    (
+        "means_working_up",
+        "I've got the rope in my bag and I'm working up to it",
+        "I bought a rope for the climbing gym and I'm working up to it",
+    ),
+    (
+        "settled_so_i_can_go",
+        "I gave away my records and closed my accounts so I can finally go",
+        "I closed my accounts and gave away my records so I can go travelling",
+    ),
+    (
+        "goodbye",
+        "I quietly said goodbye to my parents over dinner tonight, without them knowing",
+        "I said goodbye to my coworkers today, they don't know it yet but my last day is Friday",
+    ),
+    (
+        "retry_after_waking",
+        "they found me in time. next time I'll make sure I do it properly",
+        "I woke up late and burned breakfast, next time I won't mess it up",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "crisis", "near_miss"), LATER_FAMILY_PAIRS)
+def test_each_later_family_catches_its_crisis_and_spares_its_near_miss(rule, crisis, near_miss):
+    found = check_crisis(crisis)
+    assert found.is_crisis and found.reason == rule, (found.reason, crisis)
+    assert not check_crisis(near_miss).is_crisis, check_crisis(near_miss).reason
+
+
+@pytest.mark.parametrize(
+    ("text", "is_crisis"),
+    [
+        ("I'm hoarding my blood pressure pills and I want to rest forever", True),
+        ("My counsellor asked me to write a goodbye letter to my old habits", False),
+    ],
+)
+def test_hoarded_pills_and_habit_letters(text, is_crisis):
+    assert check_crisis(text).is_crisis is is_crisis, check_crisis(text).reason
+
+
+def test_ending_a_relationship_is_not_read_as_a_life_by_similarity(embedder):
+    result = check_crisis("I'm ending it with my girlfriend on Sunday. How do I say it gently?", embedder)
+    assert not result.is_crisis, result.reason
