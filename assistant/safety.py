@@ -54,28 +54,25 @@ numbers; a miss answers someone in danger with reading notes.
 
 Recall 1.0 on eval/crisis.jsonl (501 crises; one false alarm in 470 near
 misses and ordinary questions) is in-sample: the rules grew with that set.
-Each time a fresh batch of crisis expressions was written (before being added
-to the set), the rules caught only part of it: 0.37 to 0.65 on the first
-batches; 0.50 (0.58 with similarity) on the 80-item batch and 0.00 (0.09) on
-the 33-item audit batch. Batches written later to
-test the categories added for those, each paired with near misses, were
-caught at 0.17 to 0.23 by the rules and 0.23 to 0.30 with similarity, at 0 to
-5% false alarms. The last of them (30 crises, 30 near misses, the end of the
-set) was caught at 0.233 by the rules and 0.300 with similarity, at no false
-alarms; it was then used to add rules by category (see 2. above) and is now
-in-sample, caught in full with no false alarms among its near misses. New
-phrasings of a known category are caught; new categories mostly are not,
-and how far the category rules reach beyond the sentences they were written
-with is measured only by the next fresh batch. Treat this as a floor, not a
-guarantee, and keep adding what real use shows it missing. The next batch
-(60 crises, 60 near misses) was caught at 0.517 by the rules and with
-similarity, at 6.7% false alarms (10.0% with similarity); the families
-listed last in 2. were written from it, so its 1.0 recall and no false alarms
-now are in-sample too. The batch after that (60 crises, 60 near misses,
-eval/crisis_heldout.jsonl) was caught at 0.617 by the rules and 0.633 with
-similarity, at 1.7% false alarms (3.3% with similarity); the families listed
-after "ctb" in 2. were written from it, so it too is now in-sample (1.0
-recall, no false alarms) and appended to eval/crisis.jsonl. Messages that say the writer is safe now ("I'm not
+Out of sample they catch about half. Each fresh batch was scored once before
+any rule changed, then added to the set and used to add rules by category:
+
+====================================  ================  ==================
+batch (crises + near misses)          recall, rules     with similarity
+====================================  ================  ==================
+first four batches                    0.37 to 0.65      0.47 to 0.80
+80 + 80, everyday wording             0.50 (FPR 6.2%)   0.58 (FPR 6.2%)
+30 + 30, new categories               0.23 (FPR 0)      0.30 (FPR 0)
+60 + 60                               0.52 (FPR 6.7%)   0.52 (FPR 10.0%)
+60 + 60                               0.62 (FPR 1.7%)   0.63 (FPR 3.3%)
+60 + 60, eval/crisis_heldout.jsonl    0.42 (FPR 6.7%)   0.43 (FPR 8.3%)
+====================================  ================  ==================
+
+The last batch is kept apart as the held-out measure: it was written after
+every rule here and has not been used to change one. New phrasings of a
+known category are caught; new categories, and very indirect messages, mostly
+are not. Treat this as a floor, not a guarantee, and keep adding what real
+use shows it missing. Messages that say the writer is safe now ("I'm not
 suicidal", "therapy helped") get only the resources from similarity, never
 the crisis message, and so do messages that end a relationship ("end it with
 my boyfriend"); the rules still read them as they stand.
@@ -1973,20 +1970,19 @@ SAFE_REFERENCES: tuple[str, ...] = (
     "My project is dead and I feel like a failure.",
     "What is the link between shame and suicidal thoughts in studies?",
 )
-# Chosen on eval/crisis.jsonl, where no safe item scores 0.60 or more (the 351
-# safe items; the highest, 0.596, is a near miss in the last batch of 30). On batches of
-# crisis expressions written afterwards and not yet seen by the rules, it
-# lifted recall by 0.10 to 0.15 at first, and by 0.07 to 0.08 on the five
-# latest batches (0.50 to 0.58 on the 80-item one), adding one false alarm in
-# 220 near misses.
+# Chosen on eval/crisis.jsonl when it held 351 safe items, none scoring 0.60
+# or more. On fresh batches scored before any rule changed it added 0.00 to
+# 0.15 of recall (0.02 on the held-out batch), at up to 3.3 points of extra
+# false alarms: the model separates "I" in danger from talk about danger
+# poorly, so the rules carry the check.
 SIMILARITY_THRESHOLD = 0.60
 SIMILARITY_MARGIN = 0.05
 # Below the threshold but still this close (and clearly closer to the crisis
-# references), the answer is shown with the resources attached. It fires on
-# 0.7% of ordinary questions (2 of 305 from the question sets), 2.8% of the
-# near misses in eval/crisis.jsonl (9 of 321) and 4.5% of later near misses
-# (11 of 242); a footer of phone numbers is a small price. On the latest
-# batch it reached 4 of the 21 crisis lines that rules and similarity missed.
+# references), the answer is shown with the resources attached. It fired on
+# 0.7% of ordinary questions (2 of 305 from the question sets) and 2.8% of the
+# near misses in eval/crisis.jsonl when it was set; a footer of phone numbers
+# is a small price. On the held-out batch it reaches 5 of the 34 crises the
+# rules and the similarity check miss.
 SIMILARITY_NEAR = 0.50
 # Said outright to be safe now: "I'm not suicidal, just burnt out", "I used to
 # think about suicide; therapy helped and I'm in a good place now". Similarity
