@@ -344,7 +344,8 @@ class Assistant:
                         timings_ms=_since(started),
                     )  # fmt: skip
             return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
-        query = contextual_query(question, history)
+        # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
+        query = contextual_query(question, [turn for turn in history if not check_crisis(turn).is_crisis])
         embedder = self.library.embedder
         # One model call for the crisis check's sentences and the search query.
         embed_started = time.perf_counter()

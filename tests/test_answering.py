@@ -256,6 +256,8 @@ def test_a_crisis_at_the_end_of_an_over_long_message_is_not_hidden_by_the_limit(
 def test_the_resources_stay_with_a_conversation_after_a_crisis_turn(assistant):
     after = assistant.ask("What is self-compassion?", history=["I want to end my life"])
     assert after.status == "answered" and "988" in after.resources
+    follow_up = assistant.ask("what about the body?", history=["How does it affect stress?", "I want to die tonight"])
+    assert follow_up.query == "How does it affect stress? what about the body?"  # the crisis turn is not searched
     assert assistant.ask("What is self-compassion?").resources == ""
 
 
