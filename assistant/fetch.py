@@ -38,16 +38,13 @@ from .config import Settings
 from .corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
 from .errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
 from .files import write_atomic
-from .loaders import HIDDEN_STYLE, Loaded, decode, load_pdf
+from .loaders import HIDDEN_STYLE, Loaded, decode, decode_declared, load_pdf
 from .text import normalise
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = {"text/html", "application/xhtml+xml"}
 FETCHED_TYPES = HTML_TYPES | {"application/pdf", "text/plain"}
-# Browsers read these labels as windows-1252; Python's latin-1 would turn its
-# curly quotes and dashes (0x80-0x9f) into control characters instead.
-_CP1252_LABELS = {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "ascii", "us-ascii", "windows-1252", "cp1252"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
@@ -103,6 +100,16 @@ def media_type(content_type: str, body_start: bytes = b"") -> str:
     return declared or "application/octet-stream"
 
 
+def declared_charsets(body: bytes, header: str = "") -> list[str]:
+    """The charsets a page names, the HTTP header's first, then its ``<meta>``'s.
+
+    >>> declared_charsets(b'<meta charset="windows-1252"><p>x</p>', "ISO-8859-1")
+    ['ISO-8859-1', 'windows-1252']
+    """
+    meta = _META_CHARSET.search(body[:4096])
+    return [label for label in (header.strip(), meta.group(1).decode("ascii") if meta else "") if label]
+
+
 def decode_page(body: bytes, declared: str = "") -> str:
     """Bytes of a page to text: BOM, then the declared charset (header, then
     ``<meta>``), then detection.
@@ -114,17 +121,9 @@ def decode_page(body: bytes, declared: str = "") -> str:
     """
     if body.startswith(b"\xef\xbb\xbf"):
         return body.decode("utf-8-sig", errors="replace")
-    meta = _META_CHARSET.search(body[:4096])
-    for label in (declared, meta.group(1).decode("ascii") if meta else ""):
-        label = label.strip().lower()
-        if not label:
-            continue
-        try:
-            return body.decode("cp1252" if label in _CP1252_LABELS else label)
-        except (LookupError, UnicodeError):
-            # An unknown or wrong label: fall back to detection. UnicodeError, not
-            # only UnicodeDecodeError: codecs such as punycode raise the base class.
-            continue
+    text = decode_declared(body, declared_charsets(body, declared))
+    if text is not None:
+        return text
     try:
         return decode(body, "page")
     except LoaderError as e:
@@ -144,8 +143,7 @@ def encoding_note(body: bytes, declared: str = "") -> str:
         return ""
     except UnicodeDecodeError:
         pass
-    meta = _META_CHARSET.search(body[:4096])
-    label = declared.strip() or (meta.group(1).decode("ascii") if meta else "")
+    label = next(iter(declared_charsets(body, declared)), "")
     named = f"encoded as {label.lower()}" if label else "in an undeclared encoding (detected)"
     return f"the page is {named}, not UTF-8; its text was converted"
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,8 +74,30 @@ def decode(data: bytes, name: str) -> str:
     return decode_noting(data, name)[0]
 
 
-# WHATWG: pages labelled Latin-1 or ASCII are decoded as Windows-1252.
+# WHATWG: pages labelled Latin-1 or ASCII are decoded as Windows-1252; Python's latin-1
+# would turn its curly quotes and dashes (0x80-0x9f) into control characters instead.
 _CP1252_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "l1", "us-ascii", "ascii", "cp1252", "windows-1252"}
+
+
+def decode_declared(data: bytes, labels: Iterable[str]) -> str | None:
+    """The text in the first charset named (a header, a ``<meta>``) that decodes it, or None.
+
+    >>> decode_declared("caf\u00e9 \u201cok\u201d".encode("cp1252"), ["", "iso-8859-1"])
+    'café “ok”'
+    >>> decode_declared(b"caf\\xe9", ["no-such-charset", "utf-8"]) is None
+    True
+    """
+    for label in labels:
+        label = label.strip().lower()
+        if not label:
+            continue
+        try:
+            return data.decode("cp1252" if label in _CP1252_LABELS else label)
+        except (LookupError, UnicodeError):
+            # An unknown or wrong label: the next one, or what the bytes say. UnicodeError,
+            # not only UnicodeDecodeError: codecs such as punycode raise the base class.
+            continue
+    return None
 
 
 def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]:
@@ -95,12 +117,10 @@ def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]
         return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError:
         pass
-    label = declared.strip().lower()
-    if label and label not in {"utf-8", "utf8"}:
-        try:
-            return data.decode("cp1252" if label in _CP1252_LABELS else label), ""
-        except (LookupError, UnicodeError):
-            pass  # a wrong or unknown label: fall through to what the bytes say
+    # UTF-8 failed above, so a "utf-8" label fails here too and the bytes decide.
+    as_declared = decode_declared(data, [declared])
+    if as_declared is not None:
+        return as_declared, ""
     # Multi-byte UTF-8 sequences hardly ever occur by chance in a legacy encoding:
     # where there are some, the file is UTF-8 with a few damaged bytes.
     lenient = data.decode("utf-8-sig", errors="replace")
