@@ -185,6 +185,16 @@ def unheld_reference_note(question: str, sources: Sequence[SourceRecord]) -> str
     if asked_fields(question) or not _SAYS.search(question):
         return None
     words = set(re.findall(r"[^\W\d_]+", question.lower()))
+    held = {s.url for s in sources if s.kind != "reference"} | {
+        s.extra.get("final_url", "") for s in sources if s.kind != "reference"
+    }
+
+    def author_words(source: SourceRecord) -> set[str]:
+        return {w for w in re.findall(r"[^\W\d_]+", source.author.lower()) if len(w) > 2}
+
+    named = [s for s in sources if s.kind == "reference" and s.url not in held and words & author_words(s)]
+    if not named:
+        return None  # most questions: no need to read the other sources' text
     # Words the other sources use outside their citation lines ("health", "mind") name nothing.
     citations = [s.text for s in sources if s.kind == "reference"]
     others: set[str] = set()
@@ -192,14 +202,8 @@ def unheld_reference_note(question: str, sources: Sequence[SourceRecord]) -> str
         if other.kind != "reference":
             body = functools.reduce(lambda text, line: text.replace(line, " "), citations, other.text)
             others |= set(re.findall(r"[^\W\d_]+", body.lower()))
-    held = {s.url for s in sources if s.kind != "reference"} | {
-        s.extra.get("final_url", "") for s in sources if s.kind != "reference"
-    }
-    for source in sources:
-        if source.kind != "reference" or source.url in held:
-            continue
-        authors = {w for w in re.findall(r"[^\W\d_]+", source.author.lower()) if len(w) > 2} - others
-        if words & authors:
+    for source in named:
+        if words & (author_words(source) - others):
             return (
                 f"The corpus holds only the citation of “{source.title}” ({source.author}), not the page's text; "
                 "`assistant fetch` adds it where the site is reachable."
