@@ -345,7 +345,8 @@ class Assistant:
                     )  # fmt: skip
             return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
         # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
-        query = contextual_query(question, [turn for turn in history if not check_crisis(turn).is_crisis])
+        crisis_turns = [turn for turn in history if check_crisis(turn).is_crisis]
+        query = contextual_query(question, [turn for turn in history if turn not in crisis_turns])
         embedder = self.library.embedder
         # One model call for the crisis check's sentences and the search query.
         embed_started = time.perf_counter()
@@ -395,7 +396,7 @@ class Assistant:
             message = f"{NOT_FOUND_MESSAGE} {note}" if note else NOT_FOUND_MESSAGE
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
         # The resources stay with a conversation that had a crisis turn (the app keeps them on screen too).
-        if crisis.mentions_topic or any(check_crisis(turn).is_crisis for turn in history):
+        if crisis.mentions_topic or crisis_turns:
             answer.resources = CRISIS_RESOURCES
         t2 = time.perf_counter()
         answer.timings_ms = {
