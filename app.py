@@ -22,15 +22,15 @@ from pydantic import ValidationError
 from streamlit.delta_generator import DeltaGenerator
 
 from assistant import ui
-from assistant.answering import Assistant
+from assistant.answer.assistant import Assistant
 from assistant.config import Settings
-from assistant.embeddings import Embedder
 from assistant.errors import AssistantError, IndexBusyError
 from assistant.feedback import FeedbackStore, default_path
-from assistant.indexing import Indexer
-from assistant.library import Library
+from assistant.index.building import Indexer
+from assistant.index.embeddings import Embedder
+from assistant.index.library import Library
+from assistant.index.store import current_generation
 from assistant.safety import CRISIS_RESOURCES
-from assistant.store import current_generation
 
 log = logging.getLogger("assistant.app")
 

@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from .chunking import paragraph_spans
-from .citations import context_window
-from .errors import AssistantError
-from .indexing import IndexReport
+from assistant.answer.citations import context_window
+from assistant.errors import AssistantError
+from assistant.index.building import IndexReport
+from assistant.ingest.chunking import paragraph_spans
 
 log = logging.getLogger(__name__)
 
@@ -350,7 +350,7 @@ class Reindexer:
     """Starts re-indexes in background threads so that nobody's questions wait for one.
 
     ``run_index`` is ``Indexer.run``-like: ``run_index(progress=...) -> IndexReport``.
-    Only one writer runs at a time; the writer lock in :mod:`assistant.indexing`
+    Only one writer runs at a time; the writer lock in :mod:`assistant.index.building`
     decides, so a second start (from any page, or the command line) ends at
     once with its ``IndexBusyError`` message. Readers keep answering from the
     current generation and switch when the new one is published.

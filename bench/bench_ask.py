@@ -26,12 +26,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from assistant.answering import Assistant  # noqa: E402
+from assistant.answer.assistant import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.embeddings import Embedder  # noqa: E402
 from assistant.evaluation import TutorialBaseline, load_questions  # noqa: E402
-from assistant.indexing import Indexer  # noqa: E402
-from assistant.library import Library  # noqa: E402
+from assistant.index.building import Indexer  # noqa: E402
+from assistant.index.embeddings import Embedder  # noqa: E402
+from assistant.index.library import Library  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -27,7 +27,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 from assistant.config import Settings
-from assistant.indexing import Indexer
+from assistant.index.building import Indexer
 settings = Settings(corpus_dir=Path(sys.argv[1]), index_dir=Path(sys.argv[2]))
 started = time.perf_counter()
 report = Indexer(settings).run(full=sys.argv[3] == "full")

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="session")
 def embedder():
     """The real bundled MiniLM model, loaded once for the whole test run."""
-    from assistant.embeddings import Embedder
+    from assistant.index.embeddings import Embedder
 
     model = Embedder()
     model.embed_query("warm up")
@@ -66,6 +66,6 @@ def settings(tmp_path, corpus_dir):
 
 @pytest.fixture
 def indexer(settings, embedder):
-    from assistant.indexing import Indexer
+    from assistant.index.building import Indexer
 
     return Indexer(settings, embedder)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.about import asked_fields, metadata_passages
-from assistant.answering import Assistant, compose, contextual_query, inline, is_follow_up, select_passages
-from assistant.retrieval import Hit, fuse, reciprocal_rank_fusion
-from assistant.store import ChunkRecord, SourceRecord
+from assistant.answer.assistant import Assistant, compose, contextual_query, inline, is_follow_up, select_passages
+from assistant.answer.retrieval import Hit, fuse, reciprocal_rank_fusion
+from assistant.answer.sources import asked_fields, metadata_passages
+from assistant.index.store import ChunkRecord, SourceRecord
 
 TEXT = "Rest matters for everyone. Kindness heals old wounds. Rest matters for everyone, a lot."
 SOURCE = SourceRecord("s", "article", "T", "A", "D", "", {}, "h", TEXT, 3, "now")
@@ -124,7 +124,7 @@ def test_the_second_reference_after_asking_what_is_cited():
 
 @pytest.fixture
 def assistant(indexer, settings, embedder):
-    from assistant.library import Library
+    from assistant.index.library import Library
 
     indexer.run()
     return Assistant(settings, Library(settings, embedder))

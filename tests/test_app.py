@@ -19,7 +19,7 @@ from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from assistant import ui
-from assistant.indexing import writer_lock
+from assistant.index.building import writer_lock
 from assistant.safety import CRISIS_RESOURCES
 
 APP = Path(__file__).resolve().parent.parent / "app.py"

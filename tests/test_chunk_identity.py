@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.errors import IndexMismatchError
-from assistant.indexing import Indexer
-from assistant.library import Library
+from assistant.index.building import Indexer
+from assistant.index.library import Library
 
 
 def test_an_index_cut_at_another_chunk_size_is_refused_with_how_to_rebuild(indexer, settings, embedder):

@@ -24,9 +24,9 @@ from pathlib import Path
 import pytest
 import tomlkit
 
-from assistant.corpus import discover, read_manifest
-from assistant.fetch import Fetcher
-from assistant.library import Library
+from assistant.index.library import Library
+from assistant.ingest.corpus import discover, read_manifest
+from assistant.ingest.fetch import Fetcher
 from assistant.text import normalise
 from tests.helpers import write_rc4_pdf
 

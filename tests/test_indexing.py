@@ -11,9 +11,9 @@ import time
 import pytest
 
 from assistant.errors import IndexBusyError, IndexMismatchError
-from assistant.indexing import writer_lock
-from assistant.library import Library
-from assistant.store import CURRENT, Generation, current_generation, open_current
+from assistant.index.building import writer_lock
+from assistant.index.library import Library
+from assistant.index.store import CURRENT, Generation, current_generation, open_current
 from tests.conftest import ROOT
 
 
@@ -135,7 +135,7 @@ def test_a_second_index_command_exits_with_a_message(settings):
         "ASSISTANT_INDEX_DIR": str(settings.index_dir),
     }
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.indexing import writer_lock\n"
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.index.building import writer_lock\n"
          "with writer_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(60)", str(settings.index_dir)],
         stdout=subprocess.PIPE, text=True,
     )  # fmt: skip

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from assistant.errors import LoaderError
-from assistant.loaders import load_file
+from assistant.ingest.loaders import load_file
 from tests.helpers import write_aes_pdf, write_pdf, write_rc4_pdf
 
 MAX = 1_000_000

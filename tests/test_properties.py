@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.chunking import chunk_text, paragraph_spans, sentence_spans
+from assistant.ingest.chunking import chunk_text, paragraph_spans, sentence_spans
 from assistant.text import normalise
 
 # Text with the characters that matter here: sentence ends, line breaks,

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from assistant.answer.questions import clean_question
 from assistant.errors import InvalidQuestionError
-from assistant.questions import clean_question
 
 # Characters a reader cannot see: zero-width ones and the byte-order mark,
 # bidirectional controls (which reorder what is shown), Unicode tags.

@@ -11,12 +11,12 @@ import time
 
 import pytest
 
-from assistant.answering import Assistant
-from assistant.corpus import scan
+from assistant.answer.assistant import Assistant
 from assistant.errors import IndexMismatchError
 from assistant.evaluation import robustness
-from assistant.library import Library
-from assistant.store import current_generation
+from assistant.index.library import Library
+from assistant.index.store import current_generation
+from assistant.ingest.corpus import scan
 
 
 def test_hostile_corpus_files_are_skipped_by_name_and_the_rest_indexed(indexer, settings, corpus_dir):

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.evaluation.crisis import evaluate_crisis, load_labelled
 from assistant.safety import (
     CRISIS_MESSAGE,
     CRISIS_REFERENCES,
@@ -18,10 +19,8 @@ from assistant.safety import (
     SAFE_REFERENCES,
     canonical_sentences,
     check_crisis,
-    evaluate_crisis,
-    load_labelled,
-    similarity_scores,
 )
+from assistant.safety.detector import similarity_scores
 
 EVAL = Path(__file__).resolve().parent.parent / "eval" / "crisis.jsonl"
 

@@ -39,8 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import LoaderError
-from .text import normalise
+from assistant.errors import LoaderError
+from assistant.text import normalise
 
 log = logging.getLogger(__name__)
 

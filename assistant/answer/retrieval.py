@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from .store import ChunkRecord, Generation, SourceRecord
+from assistant.index.store import ChunkRecord, Generation, SourceRecord
 
 Mode = Literal["hybrid", "dense", "lexical"]
 

@@ -25,11 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .answering import Answer, Assistant, Citation
-from .config import Settings
-from .embeddings import Embedder
-from .indexing import Indexer
-from .library import Library
+from assistant.answer.assistant import Answer, Assistant, Citation
+from assistant.config import Settings
+from assistant.index.building import Indexer
+from assistant.index.embeddings import Embedder
+from assistant.index.library import Library
 
 
 @dataclass(frozen=True)
@@ -269,7 +269,7 @@ def calibrate(assistant: Assistant, questions: Sequence[EvalQuestion]) -> dict[s
     The answer threshold belongs between the highest out-of-scope score and
     the lowest answerable ones; these figures show how wide that gap is.
     """
-    from .answering import contextual_query
+    from assistant.answer.assistant import contextual_query
 
     settings = assistant.settings
     best: dict[str, list[float]] = {"answerable": [], "out_of_scope": [], "near_miss": []}
@@ -339,7 +339,7 @@ def run_full_eval(
         )
     result["crisis"] = []
     for crisis_path in crisis_paths:
-        from .safety import evaluate_crisis
+        from assistant.evaluation.crisis import evaluate_crisis
 
         # The rules alone and with the similarity check: whether the model earns its place.
         checks = {

@@ -12,9 +12,9 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from .config import Settings
-from .embeddings import Embedder
-from .store import CURRENT, Generation, IndexInfo, current_generation, open_current
+from assistant.config import Settings
+from assistant.index.embeddings import Embedder
+from assistant.index.store import CURRENT, Generation, IndexInfo, current_generation, open_current
 
 log = logging.getLogger(__name__)
 

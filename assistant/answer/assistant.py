@@ -21,16 +21,16 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .about import metadata_passages, unheld_reference_note
-from .chunking import is_heading, passage_text
-from .config import Settings
-from .errors import InvalidQuestionError
-from .library import Library
-from .questions import clean_question
-from .retrieval import Hit, Mode, Retriever, tokenize
-from .safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
-from .scope import out_of_scope_note
-from .store import ChunkRecord, SourceRecord
+from assistant.answer.kinds import out_of_scope_note
+from assistant.answer.questions import clean_question
+from assistant.answer.retrieval import Hit, Mode, Retriever, tokenize
+from assistant.answer.sources import metadata_passages, unheld_reference_note
+from assistant.config import Settings
+from assistant.errors import InvalidQuestionError
+from assistant.index.library import Library
+from assistant.index.store import ChunkRecord, SourceRecord
+from assistant.ingest.chunking import is_heading, passage_text
+from assistant.safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,7 @@ def inline(text: str) -> str:
 
 
 def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float) -> Citation:
-    from .citations import link_for, source_fields
+    from assistant.answer.citations import link_for, source_fields
 
     quote = source.text[chunk.start : chunk.end]
     return Citation(

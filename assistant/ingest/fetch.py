@@ -34,12 +34,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .config import Settings
-from .corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
-from .errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
-from .files import write_atomic
-from .loaders import HIDDEN_STYLE, Loaded, decode, decode_declared, load_pdf
-from .text import normalise
+from assistant.config import Settings
+from assistant.errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
+from assistant.files import write_atomic
+from assistant.ingest.corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
+from assistant.ingest.loaders import HIDDEN_STYLE, Loaded, decode, decode_declared, load_pdf
+from assistant.text import normalise
 
 log = logging.getLogger(__name__)
 
@@ -196,7 +196,7 @@ def extract_html(html: str, url: str = "") -> Loaded:
 
 
 def _drop_hidden(tree: Any) -> None:
-    # The same rule the HTML loader applies (assistant.loaders.is_hidden).
+    # The same rule the HTML loader applies (assistant.ingest.loaders.is_hidden).
     for element in list(tree.iter()):
         if not isinstance(element.tag, str):
             continue

@@ -17,8 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .retrieval import tokenize
-from .store import ChunkRecord, SourceRecord
+from assistant.answer.retrieval import tokenize
+from assistant.index.store import ChunkRecord, SourceRecord
 
 # Which metadata field a question asks for, most specific first.
 _FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(

@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .retrieval import STOPWORDS
+from assistant.answer.retrieval import STOPWORDS
 
 MEDICAL_NOTE = (
     "Questions about medication, doses, cures or diagnoses need a doctor or a pharmacist; "

@@ -27,9 +27,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import ConfigError, LoaderError
-from .loaders import SUPPORTED_SUFFIXES, load_file
-from .text import normalise
+from assistant.errors import ConfigError, LoaderError
+from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from assistant.text import normalise
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Build and update the index: the ``assistant index`` use case.
 
 Every run that changes something writes a new generation (see
-:mod:`assistant.store`) and publishes it atomically. Incremental runs reuse
+:mod:`assistant.index.store`) and publishes it atomically. Incremental runs reuse
 the vectors of chunks whose id is already in the current generation, so only
 new or changed text is embedded; an unchanged corpus embeds nothing and
 writes nothing. ``full=True`` embeds everything afresh.
@@ -19,13 +19,13 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .chunking import Chunk, chunk_id, chunk_text, passage_text
-from .citations import source_fields
-from .config import Settings
-from .corpus import Document, scan
-from .embeddings import Embedder
-from .errors import IndexBusyError, IndexMismatchError, IndexMissingError
-from .store import (
+from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
+from assistant.answer.citations import source_fields
+from assistant.config import Settings
+from assistant.ingest.corpus import Document, scan
+from assistant.index.embeddings import Embedder
+from assistant.errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from assistant.index.store import (
     ChunkRecord,
     Generation,
     IndexInfo,

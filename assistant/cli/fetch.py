@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import click
 
-from .cli import _echo_json, handle_errors
-from .config import Settings
-from .fetch import FetchResult
+from assistant.cli.output import echo_json, handle_errors
+from assistant.config import Settings
+from assistant.ingest.fetch import FetchResult
 
 
 def _report(results: list[FetchResult], as_json: bool) -> None:
     if as_json:
-        _echo_json([r.as_dict() for r in results])
+        echo_json([r.as_dict() for r in results])
     else:
         for r in results:
             if r.ok:
@@ -51,7 +51,7 @@ def fetch(settings: Settings, source_ids: tuple[str, ...], as_json: bool) -> Non
         assistant fetch                  # every source with a url
         assistant fetch rogers-2025      # just this one
     """
-    from .fetch import Fetcher
+    from assistant.ingest.fetch import Fetcher
 
     fetcher = Fetcher(settings)
     try:
@@ -82,7 +82,7 @@ def add_url(settings: Settings, url: str, source_id: str | None, as_json: bool) 
     Example:
         assistant add-url https://example.org/self-compassion --id example-self-compassion
     """
-    from .fetch import Fetcher
+    from assistant.ingest.fetch import Fetcher
 
     fetcher = Fetcher(settings)
     try:
@@ -90,7 +90,7 @@ def add_url(settings: Settings, url: str, source_id: str | None, as_json: bool) 
     finally:
         fetcher.close()
     if as_json:
-        _echo_json(result.as_dict())
+        echo_json(result.as_dict())
         if not result.ok:
             raise click.exceptions.Exit(1)
         return

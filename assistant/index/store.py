@@ -7,7 +7,7 @@ the one readers use. A writer builds a new generation next to it and replaces
 sees a half-written index and a killed writer leaves the previous one intact.
 
 Not handled on purpose: sharing one generation between concurrent writers
-(writers are serialised by the lock in :mod:`assistant.indexing`).
+(writers are serialised by the lock in :mod:`assistant.index.building`).
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chunking import CHUNKER_VERSION
-from .errors import IndexMismatchError, IndexMissingError
-from .files import fsync_dir, write_atomic
+from assistant.ingest.chunking import CHUNKER_VERSION
+from assistant.errors import IndexMismatchError, IndexMissingError
+from assistant.files import fsync_dir, write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote as percent_encode
 
-from .errors import SourceNotFoundError
-from .store import Generation, SourceRecord
+from assistant.errors import SourceNotFoundError
+from assistant.index.store import Generation, SourceRecord
 
 
 class Citable(Protocol):

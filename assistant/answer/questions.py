@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import InvalidQuestionError
-from .text import strip_invisible
+from assistant.errors import InvalidQuestionError
+from assistant.text import strip_invisible
 
 DEFAULT_MAX_CHARS = 1000
 
