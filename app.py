@@ -128,7 +128,7 @@ def new_turn(services: Services, question: str, answer: dict[str, Any]) -> dict[
         if source is not None and source.text[c["start"] : c["end"]] == c["quote"]:
             context = ui.paragraph_context(source.text, c["start"], c["end"], services.settings.paragraph_chars)
         else:  # the source changed since: show the quote alone
-            context = ui.Context("", c["quote"], "")
+            context = ui.Context(before="", quote=c["quote"], after="")
         contexts[c["chunk_id"]] = context.to_markdown()
     return {"id": secrets.token_hex(6), "question": question, "answer": answer, "contexts": contexts}
 

@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS feedback (
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FeedbackRecord:
     id: int
     created_at: str  # UTC, ISO 8601
@@ -72,7 +72,9 @@ def default_path(data_dir: Path) -> Path:
 def csv_row(record: FeedbackRecord) -> dict[str, str | int]:
     """A record as one CSV row; the chunk ids are joined by spaces (ids contain none).
 
-    >>> csv_row(FeedbackRecord(1, "t", "s", "q", "a", "answered", ["x:0-1:ab", "y:2-3:cd"], "up", "", ""))["citation_chunk_ids"]
+    >>> record = FeedbackRecord(id=1, created_at="t", session_id="s", question="q", answer="a", status="answered",
+    ...     citation_chunk_ids=["x:0-1:ab", "y:2-3:cd"], rating="up", comment="", wrong_chunk_id="")
+    >>> csv_row(record)["citation_chunk_ids"]
     'x:0-1:ab y:2-3:cd'
     """
     row: dict[str, str | int] = {**record.to_dict()}
@@ -121,8 +123,9 @@ class FeedbackStore:
             raise ValueError(f"rating must be one of {RATINGS}, not {rating!r}")
         created_at = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         record = FeedbackRecord(
-            0, created_at, session_id, question, answer, status, list(citation_chunk_ids), rating, comment.strip(),
-            wrong_chunk_id,
+            id=0, created_at=created_at, session_id=session_id, question=question, answer=answer, status=status,
+            citation_chunk_ids=list(citation_chunk_ids), rating=rating, comment=comment.strip(),
+            wrong_chunk_id=wrong_chunk_id,
         )  # fmt: skip
         row = {**record.to_dict(), "citation_chunk_ids": json.dumps(record.citation_chunk_ids)}
         del row["id"]

@@ -1,4 +1,4 @@
-"""Text normalisation shared by the loaders and the question cleaner.
+"""Text normalisation and the one tokenizer, shared by every layer.
 
 Everything the assistant indexes or compares goes through :func:`normalise`,
 so offsets stored in the index always address the normalised text. Layout is
@@ -8,6 +8,7 @@ because they let hidden text slip past readers and break exact quoting.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -49,3 +50,54 @@ def normalise(text: str) -> str:
     text = _TRAILING.sub("\n", text)
     text = _MANY_BREAKS.sub("\n\n", text)
     return text.strip()
+
+
+# -- words ------------------------------------------------------------------------
+
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def words(text: str) -> list[str]:
+    """Lowercased runs of letters: no digits, no stemming, stopwords kept.
+
+    >>> words("P. Tucker, Secure Minds (2024)")
+    ['p', 'tucker', 'secure', 'minds']
+    """
+    return _LETTERS.findall(text.lower())
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+STOPWORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below between both
+    but by can could did do does doing down during each few for from further had has have having he her here hers
+    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
+    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were what when where which
+    while who whom why will with would you your yours yourself yourselves s t don doesn didn isn aren wasn i'm it's
+    i've i'd i'll can't won't get got really also much many us let lets ok okay please tell say says said like""".split()
+)
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercased content words, folded to a crude stem.
+
+    >>> tokenize("Practicing kindness: it’s what the studies showed!")
+    ['practic', 'kind', 'studi', 'show']
+    >>> tokenize("dependent on approving") == tokenize("depend on approval")
+    True
+    """
+    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+    return [_stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
+
+
+@functools.cache
+def _stem(word: str) -> str:
+    """The Snowball (Porter 2) stem, so that inflections meet: "approving" and "approval"."""
+    return _stemmer().stemWord(word.removesuffix("'s"))
+
+
+@functools.cache
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")

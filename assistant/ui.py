@@ -136,7 +136,7 @@ def _render_markers(text: str) -> str:
 # -- citations ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Context:
     """A cited span inside the paragraph that holds it."""
 
@@ -163,7 +163,10 @@ def paragraph_context(text: str, start: int, end: int, max_chars: int = 600) -> 
     first, last = min(s[0] for s in spans), max(s[1] for s in spans)
     first, last = min(first, start), max(last, end)
     before, after = context_window(text, start, end, max_chars, first, last)
-    return Context(before, text[start:end], after, start - len(before) > first, end + len(after) < last)
+    return Context(
+        before=before, quote=text[start:end], after=after,
+        clipped_before=start - len(before) > first, clipped_after=end + len(after) < last,
+    )  # fmt: skip
 
 
 def citation_title(citation: Mapping[str, Any]) -> str:
@@ -318,7 +321,7 @@ def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = "Self
 # -- re-indexing beside the questions ---------------------------------------------------
 
 
-@dataclass
+@dataclass(kw_only=True)
 class ReindexRun:
     """One re-index running in a background thread, observed by the page that started it."""
 

@@ -4,19 +4,51 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer.assistant import Assistant, compose, contextual_query, inline, is_follow_up, select_passages
+from assistant.answer.assistant import Assistant
+from assistant.answer.compose import compose, inline, select_passages
+from assistant.answer.kinds import contextual_query, is_follow_up
 from assistant.answer.retrieval import Hit, fuse, reciprocal_rank_fusion
 from assistant.answer.sources import asked_fields, metadata_passages
 from assistant.index.store import ChunkRecord, SourceRecord
 
 TEXT = "Rest matters for everyone. Kindness heals old wounds. Rest matters for everyone, a lot."
-SOURCE = SourceRecord("s", "article", "T", "A", "D", "", {}, "h", TEXT, 3, "now")
+
+
+def record(sid: str, kind: str, title: str, author: str, date: str, text: str, **extra: str) -> SourceRecord:
+    return SourceRecord(
+        id=sid,
+        kind=kind,
+        title=title,
+        author=author,
+        date=date,
+        url="",
+        extra=extra,
+        content_hash="h",
+        text=text,
+        chunks=1,
+        indexed_at="now",
+    )
+
+
+def span(sid: str, start: int, end: int, text: str, section: str = "") -> ChunkRecord:
+    return ChunkRecord(
+        id=f"{sid}:{start}-{end}:x",
+        source_id=sid,
+        start=start,
+        end=end,
+        paragraph=0,
+        section=section,
+        page=0,
+        text=text,
+    )
+
+
+SOURCE = record("s", "article", "T", "A", "D", TEXT)
 
 
 def hit(start: int, end: int, dense: float, kind: str = "article", section: str = "") -> Hit:
-    source = SourceRecord("s", kind, "T", "A", "D", "", {}, "h", TEXT, 3, "now")
-    chunk = ChunkRecord(f"s:{start}-{end}:x", "s", start, end, 0, section, 0, TEXT[start:end])
-    return Hit(chunk, source, dense, 0.0, dense)
+    chunk = span("s", start, end, TEXT[start:end], section)
+    return Hit(chunk=chunk, source=record("s", kind, "T", "A", "D", TEXT), dense=dense, lexical=0.0, fused=dense)
 
 
 def test_rank_fusion_rewards_agreement_between_retrievers():
@@ -102,20 +134,22 @@ def test_ordinary_questions_ask_for_no_field():
 
 
 def test_the_second_reference_after_asking_what_is_cited():
-    article = SourceRecord("art", "article", "Healing", "M. M.", "Mar 19", "", {}, "h", "x", 1, "now")
+    article = record("art", "article", "Healing", "M. M.", "Mar 19", "x")
     refs = [
-        SourceRecord(sid, "reference", title, author, date, "", {"cited_by": "art"}, "h", text, 1, "now")
+        record(sid, "reference", title, author, date, text, cited_by="art")
         for sid, title, author, date, text in (
             ("r1", "Benefits", "Rogers Health", "2025-02-11", "Rogers Health. (2025, February 11). Benefits."),
             ("r2", "Not OK", "P. Tucker", "2024-07-23", "Tucker, P. (2024, July 23). Not OK."),
         )
     ]
-    chunks = [ChunkRecord(f"{r.id}:0", r.id, 0, len(r.text), 0, "", 0, r.text) for r in refs]
+    chunks = [span(r.id, 0, len(r.text), r.text) for r in refs]
+    question = "when was the second one published?"
     found = metadata_passages(
-        "when was the second one published?", ["What sources does the article cite?"], [article, *refs], chunks
+        asked_fields(question), question, ["What sources does the article cite?"], [article, *refs], chunks
     )
     assert [c.source_id for c in found] == ["r2"]
-    both = metadata_passages("What sources does the article cite?", [], [article, *refs], chunks)
+    question = "What sources does the article cite?"
+    both = metadata_passages(asked_fields(question), question, [], [article, *refs], chunks)
     assert [c.source_id for c in both] == ["r1", "r2"]
 
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from assistant.answer.questions import clean_question
+from assistant.answer.kinds import clean_question
 from assistant.errors import InvalidQuestionError
 
 # Characters a reader cannot see: zero-width ones and the byte-order mark,

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from urllib.parse import quote as percent_encode
 
 from assistant.errors import SourceNotFoundError
-from assistant.index.store import Generation, SourceRecord
+from assistant.index.store import ChunkRecord, Generation, SourceRecord
 
 
 class Citable(Protocol):
@@ -38,6 +38,40 @@ def source_fields(source: Citable) -> dict[str, Any]:
         "date": source.date,
         "url": source.url,
     }
+
+
+@dataclass(frozen=True, kw_only=True)
+class Citation:
+    """One cited passage of an answer: its exact span in its source, and where to read it."""
+
+    n: int
+    chunk_id: str
+    source_id: str
+    kind: str
+    title: str
+    author: str
+    date: str
+    url: str
+    quote: str
+    start: int
+    end: int
+    score: float
+    link: str  # where to read the passage: the URL with a text fragment, or "" for local sources
+
+
+def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float) -> Citation:
+    """The citation of one indexed chunk: its quote is the source's own text at the chunk's offsets."""
+    quote = source.text[chunk.start : chunk.end]
+    return Citation(
+        n=n,
+        chunk_id=chunk.id,
+        **source_fields(source),
+        quote=quote,
+        start=chunk.start,
+        end=chunk.end,
+        score=round(score, 4),
+        link=link_for(source.url, quote, source.kind),
+    )
 
 
 _SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]*):(?P<start>\d+)-(?P<end>\d+)$")
@@ -96,7 +130,7 @@ def link_for(url: str, quote: str, kind: str = "") -> str:
     return url if kind == "reference" else text_fragment_url(url, quote)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Passage:
     """A cited span with the text around it, for display."""
 
@@ -182,4 +216,13 @@ def resolve(generation: Generation, ref: str, context_chars: int) -> Passage:
         chunk_id = containing[0].id if containing else ""
     quote = source.text[start:end]
     before, after = context_window(source.text, start, end, context_chars)
-    return Passage(source, start, end, quote, before, after, chunk_id, link_for(source.url, quote, source.kind))
+    return Passage(
+        source=source,
+        start=start,
+        end=end,
+        quote=quote,
+        before=before,
+        after=after,
+        chunk_id=chunk_id,
+        link=link_for(source.url, quote, source.kind),
+    )

@@ -1,33 +1,62 @@
-"""Questions the corpus must never seem to answer, whatever it contains.
+"""What kind of question this is, decided once: ``classify`` returns one ``QuestionKind``.
 
-The corpus is an essay on self-compassion. Some questions share its words
-("anxiety", "kind to myself") and would otherwise be answered with a loosely
-related passage, although no passage can answer them. Each kind below is
-answered ``not_found`` with a note that says why:
+Kinds, and what ``Assistant.ask`` does with each:
 
-- medication, doses and diagnoses: a reader could take a passage as medical
-  advice, so the note points to a professional;
-- requests to write something (a poem, a letter, a meditation script, a list
-  of prompts): an assistant that only quotes its sources writes nothing new;
-- questions that ask for a figure (how many, what percentage) when none of
-  the closest passages states one: the essay states none, though a user's
-  file or a fetched page may;
-- questions about a name the sources never use (a researcher, a therapy, a
-  condition: "Kristin Neff", "EMDR", "ADHD"): a passage about something
-  else is not an answer about it.
+- ``about_sources``: asks for a field of a source (author, date, title, link,
+  reading time, what it cites) that a source's own text quotes; answered
+  with that passage (see ``answer.sources``);
+- ``out_of_scope``: a question the corpus must never seem to answer, whatever
+  it contains; answered ``not_found`` with a note that says why:
+  medication, doses, diagnoses and cures (a passage could pass for medical
+  advice); requests to write something new; a figure when the closest
+  passages state none; a person or study when they name no one; a kind of
+  resource they never mention; a name they never use; what a cited page
+  says when the corpus holds only its citation;
+- ``definition``: "what is X?"; passages that say what X is come first;
+- ``ordinary``: everything else, answered when retrieval finds support.
 
-Questions about the sources themselves ("how many references does it
-cite?") are answered before these checks. Not handled on purpose: general
-health questions without medication or dosing ("does sleep help stress?");
-the similarity threshold handles those.
+A follow-up ("what about the body?") is any of these, read together with
+the previous question (``follow_up`` and ``query``).
+
+Every rule below names the class of questions it handles, with examples
+that belong to no evaluation set. Not handled on purpose: general health
+questions without medication or dosing ("does sleep help stress?"); the
+similarity threshold handles those.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+import unicodedata
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
 
-from assistant.answer.retrieval import STOPWORDS
+from assistant.answer.sources import asked_fields, metadata_passages, unheld_reference_note
+from assistant.errors import InvalidQuestionError
+from assistant.index.store import ChunkRecord, SourceRecord
+from assistant.text import STOPWORDS, strip_invisible, tokenize
+
+
+class Kind(StrEnum):
+    ORDINARY = "ordinary"
+    ABOUT_SOURCES = "about_sources"
+    DEFINITION = "definition"
+    OUT_OF_SCOPE = "out_of_scope"
+
+
+@dataclass(frozen=True, kw_only=True)
+class QuestionKind:
+    """The one decision about a question that every later step acts on."""
+
+    kind: Kind
+    query: str  # what to search for: the question, read with the previous one for a follow-up
+    follow_up: bool = False
+    fields: tuple[str, ...] = ()  # about_sources: the fields asked for, most specific first
+    passages: tuple[ChunkRecord, ...] = ()  # about_sources: the passages quoting them
+    term: str = ""  # definition: the term to define
+    note: str = ""  # out_of_scope: why the sources cannot answer
+
 
 MEDICAL_NOTE = (
     "Questions about medication, doses, cures or diagnoses need a doctor or a pharmacist; "
@@ -140,13 +169,8 @@ def unknown_names(question: str, vocabulary: frozenset[str] | set[str]) -> list[
     return names
 
 
-def out_of_scope_note(
-    question: str, vocabulary: frozenset[str] | set[str], passages: Sequence[str] = (), about_sources: bool = False
-) -> str | None:
+def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], passages: Sequence[str] = ()) -> str | None:
     """Why the sources cannot answer this question, or None; ``passages`` are the closest ones found.
-
-    A question about the sources themselves (``about_sources``: "how many
-    references does it cite?") is only checked for medication.
 
     >>> out_of_scope_note("Write me a poem about being kind to myself", {"kind"}) == WRITING_NOTE
     True
@@ -156,8 +180,6 @@ def out_of_scope_note(
     True
     >>> out_of_scope_note("What is EMDR?", set())
     'The sources never mention EMDR.'
-    >>> out_of_scope_note("How many sources does it cite?", set(), about_sources=True) is None
-    True
     >>> out_of_scope_note("Why am I so hard on myself?", set()) is None
     True
     >>> out_of_scope_note("<script>alert(1)</script> Why?", set()) is None
@@ -165,8 +187,6 @@ def out_of_scope_note(
     """
     if is_medical_question(question):
         return MEDICAL_NOTE
-    if about_sources:
-        return None
     if _WRITING.search(question):
         return WRITING_NOTE
     if _FIGURES.search(question) and not any(_FIGURE.search(p) for p in passages):
@@ -219,3 +239,158 @@ def is_medical_question(question: str) -> bool:
     False
     """
     return bool(_MEDICAL.search(question))
+
+
+# -- reading a question -----------------------------------------------------------
+
+DEFAULT_MAX_CHARS = 1000
+
+# Lone surrogates cannot be encoded as UTF-8, so they would crash logging or
+# rendering later; they can arrive from badly decoded JSON or form data.
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def clean_question(raw: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
+    r"""Return the question as one tidy line, or raise :class:`InvalidQuestionError`.
+
+    >>> clean_question("  What is\u200b self-compassion?\n\n ")
+    'What is self-compassion?'
+    >>> clean_question("<b>kind</b>  words")
+    '<b>kind</b> words'
+    """
+    if raw is None:
+        raise InvalidQuestionError("Please type a question.")
+    if not isinstance(raw, str):
+        raise InvalidQuestionError("Please type your question as plain text.")
+    text = unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(raw)))
+    # str.split() with no argument splits on every Unicode whitespace
+    # character, newlines included, so a pasted paragraph becomes one line.
+    text = " ".join(text.split())
+    if not text:
+        raise InvalidQuestionError("Please type a question.")
+    if len(text) > max_chars:
+        raise InvalidQuestionError(
+            f"Your question is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Please shorten it and ask again."
+        )
+    return text
+
+
+# -- follow-ups ---------------------------------------------------------------
+
+_LEANS_BACK = re.compile(
+    r"^\s*(?:and|but|so|or|also|then|ok(?:ay)?|what about|how about|what else|why(?: is that)?|how so)\b"
+    r"|\b(?:it|that|this|those|these|they|them|she|he|her|him|his|its|there|one|ones|the (?:first|second|other))\b",
+    re.IGNORECASE,
+)
+
+
+def is_follow_up(question: str) -> bool:
+    """A short question that leans on the previous turn for its meaning.
+
+    >>> is_follow_up("what about the body?"), is_follow_up("How does self-compassion affect stress?")
+    (True, False)
+    """
+    return len(tokenize(question)) <= 6 and bool(_LEANS_BACK.search(question))
+
+
+_FRAMING = re.compile(
+    r"\b(?:according to (?:the|this) (?:article|piece|post|author|writer)|according to (?:her|him|them)"
+    r"|(?:does|did) (?:the|this) (?:article|piece|post|author|writer) (?:say|mention|claim|think)(?: that| whether)?"
+    r"|in (?:the|this) (?:author's|writer's|article's) (?:view|opinion)|what does (?:the|this) (?:article|piece|author) say)\b",
+    re.IGNORECASE,
+)
+
+
+def strip_framing(question: str) -> str:
+    """Remove words that frame the question but carry no meaning to search for.
+
+    >>> strip_framing("Where does getting better start, in the author's view?")
+    'Where does getting better start, ?'
+    """
+    stripped = _FRAMING.sub("", question)
+    return " ".join(stripped.split()) if stripped.strip(" ?,.") else question
+
+
+def contextual_query(question: str, history: Sequence[str]) -> str:
+    """The text to search for: a follow-up is read together with the previous question.
+
+    >>> contextual_query("what about the body?", ["How does it affect stress?"])
+    'How does it affect stress? what about the body?'
+    >>> contextual_query("Who wrote the article?", ["How does it affect stress?"])
+    'Who wrote the article?'
+    """
+    if history and is_follow_up(question):
+        return f"{strip_framing(history[-1])} {strip_framing(question)}"
+    return strip_framing(question)
+
+
+_TERM = r"(?P<{}>[\w’'-]+(?:\s+[\w’'-]+){{0,2}})"
+_DEFINITION_QUESTION = re.compile(
+    r"^\W*(?:so\W+|ok(?:ay)?\W+)?(?:"
+    r"what(?:'s|’s|\s+is|\s+are)\s+(?:an?\s+|the\s+)?"
+    + _TERM.format("a")
+    + r"|what\s+does\s+(?:the\s+word\s+)?"
+    + _TERM.format("b")
+    + r"\s+(?:mean|involve)"
+    + r"|(?:define|(?:the\s+)?(?:definition|meaning)\s+of)\s+"
+    + _TERM.format("c")
+    + r")\W*$",
+    re.IGNORECASE,
+)
+_NOT_TERMS = {"it", "this", "that", "they", "those", "these", "there", "he", "she", "them"}
+
+
+def definition_term(question: str) -> str:
+    """The term a "what is X?" question asks to have defined, or "".
+
+    >>> definition_term("What is self-compassion?"), definition_term("define self compassion")
+    ('self-compassion', 'self compassion')
+    >>> definition_term("What does self-compassion mean?"), definition_term("What is it?")
+    ('self-compassion', '')
+    >>> definition_term("What is the link between stress and the body?")
+    ''
+    """
+    match = _DEFINITION_QUESTION.match(question)
+    term = next((g for g in match.groups() if g), "") if match else ""
+    return "" if term.lower() in _NOT_TERMS else term
+
+
+# -- the decision -------------------------------------------------------------------
+
+
+def classify(
+    question: str,
+    history: Sequence[str],
+    sources: Sequence[SourceRecord],
+    chunks: Sequence[ChunkRecord],
+    vocabulary: frozenset[str] | set[str],
+    closest: Callable[[str], Sequence[str]],
+    answer_about_sources: bool = True,
+) -> QuestionKind:
+    """Decide what kind of question this is; ``closest(query)`` gives the passages nearest to it.
+
+    ``history`` holds the conversation's earlier ordinary questions, oldest
+    first. ``answer_about_sources`` off treats questions about the sources as
+    ordinary ones (a pipeline the evaluation compares).
+    """
+    follow_up = bool(history) and is_follow_up(question)
+    query = contextual_query(question, history)
+    if is_medical_question(question):
+        return QuestionKind(kind=Kind.OUT_OF_SCOPE, query=query, follow_up=follow_up, note=MEDICAL_NOTE)
+    fields = tuple(asked_fields(question))
+    if fields and answer_about_sources:
+        held = metadata_passages(fields, question, history, sources, chunks)
+        if held:
+            return QuestionKind(
+                kind=Kind.ABOUT_SOURCES, query=query, follow_up=follow_up, fields=fields, passages=tuple(held)
+            )
+    note = out_of_scope_note(question, vocabulary, closest(query))
+    if note is None and not fields:
+        note = unheld_reference_note(question, sources)
+    if note:
+        return QuestionKind(kind=Kind.OUT_OF_SCOPE, query=query, follow_up=follow_up, note=note)
+    term = definition_term(question)
+    if term:
+        return QuestionKind(kind=Kind.DEFINITION, query=query, follow_up=follow_up, term=term)
+    return QuestionKind(kind=Kind.ORDINARY, query=query, follow_up=follow_up)

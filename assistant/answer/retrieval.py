@@ -12,51 +12,14 @@ the decision to answer or to say "not found" is taken on it.
 from __future__ import annotations
 
 import functools
-import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from assistant.index.store import ChunkRecord, Generation, SourceRecord
+from assistant.text import tokenize, words
 
 Mode = Literal["hybrid", "dense", "lexical"]
-
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
-STOPWORDS = frozenset(
-    """a about above after again against all am an and any are as at be because been before being below between both
-    but by can could did do does doing down during each few for from further had has have having he her here hers
-    herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on
-    once only or other our ours ourselves out over own same she should so some such than that the their theirs them
-    themselves then there these they this those through to too under until up very was we were what when where which
-    while who whom why will with would you your yours yourself yourselves s t don doesn didn isn aren wasn i'm it's
-    i've i'd i'll can't won't get got really also much many us let lets ok okay please tell say says said like""".split()
-)
-
-
-def tokenize(text: str) -> list[str]:
-    """Lowercased content words, folded to a crude stem.
-
-    >>> tokenize("Practicing kindness: it’s what the studies showed!")
-    ['practic', 'kind', 'studi', 'show']
-    >>> tokenize("dependent on approving") == tokenize("depend on approval")
-    True
-    """
-    text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-    return [_stem(w) for w in _WORD.findall(text) if w not in STOPWORDS and len(w) > 1]
-
-
-@functools.cache
-def _stem(word: str) -> str:
-    """The Snowball (Porter 2) stem, so that inflections meet: "approving" and "approval"."""
-    return _stemmer().stemWord(word.removesuffix("'s"))
-
-
-@functools.cache
-def _stemmer():
-    import snowballstemmer
-
-    return snowballstemmer.stemmer("english")
 
 
 def reciprocal_rank_fusion(
@@ -143,7 +106,7 @@ class LexicalIndex:
         return [(self.ids[i], min(1.0, float(scores[i]) / ceiling)) for i in order if scores[i] > 0]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Hit:
     """A retrieved chunk with its scores."""
 
@@ -207,10 +170,10 @@ class Retriever:
     def vocabulary(self) -> frozenset[str]:
         """Every word the sources use, to tell a name they never mention."""
         return frozenset(
-            word.lower()
+            word
             for source in self.sources.values()
             for text in (source.text, source.title, source.author)
-            for word in re.findall(r"[^\W\d_]+", text)
+            for word in words(text)
         )
 
     def search(
@@ -228,11 +191,11 @@ class Retriever:
                 continue
             hits.append(
                 Hit(
-                    chunk,
-                    self.sources[chunk.source_id],
-                    dense_scores.get(cid, 0.0),
-                    lexical_scores.get(cid, 0.0),
-                    score,
+                    chunk=chunk,
+                    source=self.sources[chunk.source_id],
+                    dense=dense_scores.get(cid, 0.0),
+                    lexical=lexical_scores.get(cid, 0.0),
+                    fused=score,
                 )
             )
         return hits

@@ -17,8 +17,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer.retrieval import tokenize
 from assistant.index.store import ChunkRecord, SourceRecord
+from assistant.text import tokenize, words
 
 # Which metadata field a question asks for, most specific first.
 _FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -115,17 +115,17 @@ def _date_forms(source: SourceRecord) -> list[str]:
 
 
 def metadata_passages(
+    fields: Sequence[str],
     question: str,
     history: Sequence[str],
     sources: Sequence[SourceRecord],
     chunks: Sequence[ChunkRecord],
 ) -> list[ChunkRecord]:
-    """Passages quoting the metadata a question asks for; empty when it asks for none.
+    """Passages quoting the metadata ``fields`` a question asks for (see :func:`asked_fields`).
 
     ``question`` is the question alone; ``history`` the previous questions, used
     for "the second one" after a question about the references.
     """
-    fields = asked_fields(question)
     if not fields:
         return []
     articles = [s for s in sources if s.kind == "article"]
@@ -172,27 +172,27 @@ def unheld_reference_note(question: str, sources: Sequence[SourceRecord]) -> str
     its title, so "what are the benefits of self-compassion?" stays a question
     about the article.
 
-    >>> ref = SourceRecord("t", "reference", "Kindness when low", "P. Tucker, Secure Minds", "2024", "https://x/k", {},
-    ...                    "h", "Tucker, P. (2024). Kindness when low.", 1, "now")
+    >>> ref = SourceRecord(id="t", kind="reference", title="Kindness when low", author="P. Tucker, Secure Minds",
+    ...     date="2024", url="https://x/k", extra={}, content_hash="h", text="Tucker, P. (2024). Kindness when low.",
+    ...     chunks=1, indexed_at="now")
     >>> unheld_reference_note("What does Tucker recommend?", [ref])[:52]
     'The corpus holds only the citation of “Kindness when'
-    >>> unheld_reference_note("When was the Tucker piece published?", [ref]) is None
-    True
-    >>> page = SourceRecord("p", "web snapshot", "Kindness", "", "", "https://x/k", {}, "h", "…", 4, "now")
+    >>> page = SourceRecord(id="p", kind="web snapshot", title="Kindness", author="", date="", url="https://x/k",
+    ...     extra={}, content_hash="h", text="…", chunks=4, indexed_at="now")
     >>> unheld_reference_note("What does Tucker recommend?", [ref, page]) is None
     True
     """
-    if asked_fields(question) or not _SAYS.search(question):
+    if not _SAYS.search(question):
         return None
-    words = set(re.findall(r"[^\W\d_]+", question.lower()))
+    asked = set(words(question))
     held = {s.url for s in sources if s.kind != "reference"} | {
         s.extra.get("final_url", "") for s in sources if s.kind != "reference"
     }
 
     def author_words(source: SourceRecord) -> set[str]:
-        return {w for w in re.findall(r"[^\W\d_]+", source.author.lower()) if len(w) > 2}
+        return {w for w in words(source.author) if len(w) > 2}
 
-    named = [s for s in sources if s.kind == "reference" and s.url not in held and words & author_words(s)]
+    named = [s for s in sources if s.kind == "reference" and s.url not in held and asked & author_words(s)]
     if not named:
         return None  # most questions: no need to read the other sources' text
     # Words the other sources use outside their citation lines ("health", "mind") name nothing.
@@ -201,9 +201,9 @@ def unheld_reference_note(question: str, sources: Sequence[SourceRecord]) -> str
     for other in sources:
         if other.kind != "reference":
             body = functools.reduce(lambda text, line: text.replace(line, " "), citations, other.text)
-            others |= set(re.findall(r"[^\W\d_]+", body.lower()))
+            others |= set(words(body))
     for source in named:
-        if words & (author_words(source) - others):
+        if asked & (author_words(source) - others):
             return (
                 f"The corpus holds only the citation of “{source.title}” ({source.author}), not the page's text; "
                 "`assistant fetch` adds it where the site is reachable."

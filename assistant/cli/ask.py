@@ -31,15 +31,9 @@ def _read_batch_line(line: str) -> tuple[Any, list[str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object; without QUESTION, one per stdin line.")
 @click.option("--after", "history", multiple=True, help="A previous question of the conversation (repeatable).")
 @click.option("--top-k", type=click.IntRange(1, 10), default=None, help="Most passages to cite.")
-@click.option(
-    "--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
-    help="Retrieval: both retrievers fused, or one alone (for comparison).",
-)  # fmt: skip
 @click.pass_obj
 @handle_errors
-def ask(
-    settings: Settings, question: str | None, as_json: bool, history: tuple[str, ...], top_k: int | None, mode: str
-) -> None:
+def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[str, ...], top_k: int | None) -> None:
     """Answer a question from the corpus, citing the exact passages.
 
     \b
@@ -56,11 +50,11 @@ def ask(
             raise click.UsageError("Give a QUESTION, or use --json to read one question per line from stdin.")
         for line in sys.stdin:
             raw, line_history = _read_batch_line(line)
-            result = assistant.ask(raw, line_history or list(history), mode=mode, top_k=top_k)  # type: ignore[arg-type]
+            result = assistant.ask(raw, line_history or list(history), top_k=top_k)
             echo_json(result.to_dict())
             sys.stdout.flush()
         return
-    result = assistant.ask(question, list(history), mode=mode, top_k=top_k)  # type: ignore[arg-type]
+    result = assistant.ask(question, list(history), top_k=top_k)
     if as_json:
         echo_json(result.to_dict())
     else:

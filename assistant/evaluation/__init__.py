@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.answer.assistant import Answer, Assistant, Citation
+from assistant.answer.assistant import Answer, Assistant, Pipeline
+from assistant.answer.citations import Citation
 from assistant.config import Settings
 from assistant.index.building import Indexer
 from assistant.index.embeddings import Embedder
@@ -38,7 +39,7 @@ class Gold:
     quote: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class EvalQuestion:
     id: str
     question: str
@@ -82,7 +83,8 @@ def gold_spans(question: EvalQuestion, texts: dict[str, str]) -> list[tuple[str,
 def first_hit_rank(citations: Sequence[Citation], spans: Sequence[tuple[str, int, int]]) -> int | None:
     """1-based rank of the first citation overlapping a gold span.
 
-    >>> c = Citation(1, "x", "a", "article", "", "", "", "", "q", 10, 20, 1.0, "")
+    >>> c = Citation(n=1, chunk_id="x", source_id="a", kind="article", title="", author="", date="", url="", quote="q",
+    ...              start=10, end=20, score=1.0, link="")
     >>> first_hit_rank([c], [("a", 15, 30)]), first_hit_rank([c], [("a", 20, 30)])
     (1, None)
     """
@@ -92,7 +94,7 @@ def first_hit_rank(citations: Sequence[Citation], spans: Sequence[tuple[str, int
     return None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Metrics:
     name: str
     hit1: float
@@ -201,19 +203,19 @@ class TutorialBaseline:
             row = self.texts[sid]
             citations.append(
                 Citation(
-                    n,
-                    "",
-                    sid,
-                    row["kind"],
-                    row["title"],
-                    "",
-                    "",
-                    "",
-                    doc.page_content,
-                    start,
-                    start + len(doc.page_content),
-                    relevance,
-                    "",
+                    n=n,
+                    chunk_id="",
+                    source_id=sid,
+                    kind=row["kind"],
+                    title=row["title"],
+                    author="",
+                    date="",
+                    url="",
+                    quote=doc.page_content,
+                    start=start,
+                    end=start + len(doc.page_content),
+                    score=relevance,
+                    link="",
                 )
             )
         text = f"{citations[0].quote} [1]" if citations else ""
@@ -242,6 +244,12 @@ def run_eval(
         Indexer(scratch, embedder).run()
         library = Library(scratch, embedder)
         assistant = Assistant(scratch, library)
+        compared = {
+            "hybrid": assistant,
+            "hybrid, no source questions": Assistant(scratch, library, Pipeline(about_sources=False)),
+            "dense": Assistant(scratch, library, Pipeline(retrieval="dense")),
+            "lexical": Assistant(scratch, library, Pipeline(retrieval="lexical")),
+        }
         generation = library.generation()
         sources = {s.id: {"text": s.text, "kind": s.kind, "title": s.title} for s in generation.sources()}
         texts = {sid: row["text"] for sid, row in sources.items()}
@@ -252,10 +260,8 @@ def run_eval(
             if name == "tutorial":
                 baseline = TutorialBaseline(sources, embedder, Path(tmp) / "tutorial")
                 answers = [baseline.ask(q.question, q.history) for q in questions]
-            elif name == "hybrid, no source questions":
-                answers = [assistant.ask(q.question, list(q.history), about_sources=False) for q in questions]
             else:
-                answers = [assistant.ask(q.question, list(q.history), mode=name) for q in questions]  # type: ignore[arg-type]
+                answers = [compared[name].ask(q.question, list(q.history)) for q in questions]
             metrics.append(score(name, questions, answers, texts))
         calibration = calibrate(assistant, questions)
         hostile = robustness(assistant)
@@ -269,7 +275,7 @@ def calibrate(assistant: Assistant, questions: Sequence[EvalQuestion]) -> dict[s
     The answer threshold belongs between the highest out-of-scope score and
     the lowest answerable ones; these figures show how wide that gap is.
     """
-    from assistant.answer.assistant import contextual_query
+    from assistant.answer.kinds import contextual_query
 
     settings = assistant.settings
     best: dict[str, list[float]] = {"answerable": [], "out_of_scope": [], "near_miss": []}

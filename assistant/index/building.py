@@ -74,7 +74,7 @@ def make_plan(indexed: Mapping[str, str], found: Mapping[str, str]) -> Plan:
     return plan
 
 
-@dataclass
+@dataclass(kw_only=True)
 class IndexReport:
     added: int = 0
     updated: int = 0
@@ -95,7 +95,7 @@ class IndexReport:
 def page_of(chunk: Chunk, pages: tuple[tuple[int, int], ...]) -> int:
     """1-based page holding the chunk's start, or 0 for a source without pages.
 
-    >>> page_of(Chunk(12, 15, "abc", 0, ""), ((0, 10), (12, 20)))
+    >>> page_of(Chunk(start=12, end=15, text="abc", paragraph=0, section=""), ((0, 10), (12, 20)))
     2
     """
     for number, (start, end) in enumerate(pages, start=1):

@@ -20,7 +20,7 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ CREATE INDEX IF NOT EXISTS chunks_by_source ON chunks(source_id, start);
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SourceRecord:
     id: str
     kind: str
@@ -67,7 +67,7 @@ class SourceRecord:
     indexed_at: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ChunkRecord:
     id: str
     source_id: str
@@ -171,13 +171,13 @@ class Generation:
             rows = self.db.execute(f"SELECT {columns} FROM chunks ORDER BY source_id, start")
         else:
             rows = self.db.execute(f"SELECT {columns} FROM chunks WHERE source_id = ? ORDER BY start", (source_id,))
-        return [ChunkRecord(*row) for row in rows]
+        return [_chunk_record(row) for row in rows]
 
     def chunk(self, chunk_id: str) -> ChunkRecord | None:
         row = self.db.execute(
             'SELECT id, source_id, start, "end", paragraph, section, page, text FROM chunks WHERE id = ?', (chunk_id,)
         ).fetchone()
-        return ChunkRecord(*row) if row else None
+        return _chunk_record(row) if row else None
 
     def count(self) -> int:
         return self.collection.count()
@@ -242,9 +242,13 @@ class Generation:
 
 
 def _source_record(row: Iterable[Any]) -> SourceRecord:
-    values = list(row)
-    values[6] = json.loads(values[6])
-    return SourceRecord(*values)
+    values = dict(zip((f.name for f in fields(SourceRecord)), row, strict=True))
+    values["extra"] = json.loads(values["extra"])
+    return SourceRecord(**values)
+
+
+def _chunk_record(row: Iterable[Any]) -> ChunkRecord:
+    return ChunkRecord(**dict(zip((f.name for f in fields(ChunkRecord)), row, strict=True)))
 
 
 def _now() -> str:

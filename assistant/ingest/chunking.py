@@ -31,7 +31,7 @@ _ABBREVIATIONS = frozenset(
 _OPENERS = "\"'“‘(["
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Chunk:
     """A span of the source text: ``text == source[start:end]``."""
 
@@ -162,10 +162,26 @@ def chunk_text(text: str, max_chars: int = 320) -> list[Chunk]:
                 current = (current[0], piece[1])
                 continue
             if current is not None:
-                chunks.append(Chunk(current[0], current[1], text[current[0] : current[1]], number, section))
+                chunks.append(
+                    Chunk(
+                        start=current[0],
+                        end=current[1],
+                        text=text[current[0] : current[1]],
+                        paragraph=number,
+                        section=section,
+                    )
+                )
             current = piece
         if current is not None:
-            chunks.append(Chunk(current[0], current[1], text[current[0] : current[1]], number, section))
+            chunks.append(
+                Chunk(
+                    start=current[0],
+                    end=current[1],
+                    text=text[current[0] : current[1]],
+                    paragraph=number,
+                    section=section,
+                )
+            )
         paragraph = text[p_start:p_end]
         if is_heading(paragraph):
             section = paragraph.rstrip(":").strip()

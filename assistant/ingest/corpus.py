@@ -39,7 +39,7 @@ MANIFEST = "sources.toml"
 SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{0,127}$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Source:
     """A source as the manifest or the folder describes it, before reading."""
 

@@ -281,7 +281,7 @@ def _reason(error: LoaderError) -> str:
 # --- HTTP adapter -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Download:
     url: str
     final_url: str
@@ -419,7 +419,7 @@ def _describe(error: Exception) -> str:
 # --- Use case ---------------------------------------------------------------
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FetchResult:
     """What happened to one source: added, updated, unchanged or failed."""
 
