@@ -26,6 +26,7 @@ from assistant.answer.assistant import Assistant
 from assistant.config import Settings
 from assistant.errors import AssistantError, IndexBusyError
 from assistant.feedback import FeedbackStore, default_path
+from assistant.index.background import Reindexer, ReindexRun
 from assistant.index.building import Indexer
 from assistant.index.embeddings import Embedder
 from assistant.index.library import Library
@@ -58,7 +59,7 @@ st.set_option("client.showErrorDetails", "none")  # never a traceback on the pag
 class Services:
     settings: Settings
     assistant: Assistant
-    reindexer: ui.Reindexer
+    reindexer: Reindexer
     feedback: FeedbackStore
 
 
@@ -76,7 +77,7 @@ def open_services(key: str, _settings: Settings, _embedder: Embedder) -> Service
     assistant.warm_up()
     # The re-index embeds with a model instance of its own, so that a long
     # embedding run never shares a tokenizer with the questions being answered.
-    reindexer = ui.Reindexer(Indexer(_settings).run)
+    reindexer = Reindexer(Indexer(_settings).run)
     return Services(_settings, assistant, reindexer, FeedbackStore(default_path(_settings.data_dir)))
 
 
@@ -270,7 +271,7 @@ def show_help(slot: DeltaGenerator, crisis_seen: bool) -> None:
 
 def reindex_status() -> None:
     """Progress of this page's re-index and what the last one changed; polls while one runs."""
-    runs: list[ui.ReindexRun] = st.session_state.reindex_runs
+    runs: list[ReindexRun] = st.session_state.reindex_runs
     running = [r for r in runs if r.running]
     if bool(running) != st.session_state.reindex_polling:
         st.rerun()  # a run started or ended: redraw the page (sources) and start or stop polling
@@ -293,7 +294,7 @@ def reindex_status() -> None:
             st.info(ui.escape_markdown(f"Note: {message}"))
 
 
-def start_reindex(reindexer: ui.Reindexer) -> None:
+def start_reindex(reindexer: Reindexer) -> None:
     st.session_state.reindex_runs = [*st.session_state.reindex_runs[-4:], reindexer.start()]
 
 
