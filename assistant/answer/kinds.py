@@ -15,7 +15,7 @@ Kinds, and what ``Assistant.ask`` does with each:
 - ``definition``: "what is X?"; passages that say what X is come first;
 - ``ordinary``: everything else, answered when retrieval finds support.
 
-A follow-up ("what about the body?") is any of these, read together with
+A follow-up ("and at work?") is any of these, read together with
 the previous question (``follow_up`` and ``query``).
 
 Every rule below names the class of questions it handles, with examples
@@ -67,7 +67,9 @@ _MEDICAL = re.compile(
     r"\b(?:dose|doses|dosage|dosing|overdose|mg|milligrams?|mcg|prescri\w*|medications?|medicines?|meds|pills?|tablets?"
     r"|antidepressants?|ssris?|snris?|benzodiazepines?|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro"
     r"|citalopram|paroxetine|venlafaxine|bupropion|xanax|alprazolam|valium|diazepam|lorazepam|ativan|lithium"
-    r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*|cure|cures|cured|curing)\b",
+    r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*"
+    # a claim to cure or treat a condition is a medical claim, whatever the condition
+    r"|cur(?:e|es|ed|ing)|treatments?)\b",
     re.IGNORECASE,
 )
 
@@ -86,10 +88,13 @@ _WRITING = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-# "How many…?", and "what are the three…?": the answer is a figure, or a list of that length.
+# A question whose answer is a figure: a count, a share, a duration or frequency, or a list of a
+# stated length ("her four key points", "the two benefits", "3 main steps").
 _FIGURES = re.compile(
-    r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much)\b"
-    rf"|\b(?:what|which) (?:are|were) (?:the |its |her |his |their )?{_NUMBER}\b|\b(?:list|name) (?:the )?{_NUMBER}\b",
+    r"\b(?:how many|how much time|how often|what percent(?:age)?|which percent(?:age)?|by how much|by what percent(?:age)?)\b"
+    r"|\bhow long (?:should|do|does|will|would|until|before|each|every|a)\b"
+    rf"|\b(?:the|its|her|his|their|these|those) {_NUMBER} [a-z]+"
+    rf"|\b{_NUMBER} (?:main|key|core|basic|big|major|essential|simple) [a-z]+",
     re.IGNORECASE,
 )
 _FIGURE = re.compile(
@@ -106,7 +111,8 @@ _RESOURCE = re.compile(
     re.IGNORECASE,
 )
 _RECOMMEND = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|any good|best|good|where (?:can|do|should) i (?:find|get)|know (?:of )?any|find me)\b",
+    r"\b(?:recommend\w*|suggest\w*|any good|best|good|where (?:can|could|do|should|would) (?:i|we|one) (?:find|get|buy|download)"
+    r"|know (?:of )?any|find me)\b",
     re.IGNORECASE,
 )
 PERSON_NOTE = "The passages closest to this question name no one: no researcher, study or expert."
@@ -114,7 +120,8 @@ PERSON_NOTE = "The passages closest to this question name no one: no researcher,
 _WHO = re.compile(  # "who" opening a question; "the only one who does" asks for no one
     r"(?:^|[.?!;]\s*)\W*(?:and |so |but )?who (?:did|does|do|conducted|ran|carried out|found|discovered|developed|created|invented|coined|came up with"
     r"|studied|researched|proved|showed)\b"
-    r"|\b(?:which|what) (?:specific |particular |exact )?(?:studies|study|researchers?|scientists?|experts?"
+    # any two words may qualify the noun: "which specific studies", "what kind of research papers"
+    r"|\b(?:which|what) (?:[a-z]+ ){0,2}?(?:studies|study|researchers?|scientists?|experts?"
     r"|psychologists?|universit(?:y|ies)|journals?|papers?|research papers?)\b",
     re.IGNORECASE,
 )
@@ -184,6 +191,29 @@ def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], pass
     True
     >>> out_of_scope_note("<script>alert(1)</script> Why?", set()) is None
     True
+
+    Each class, with examples of its own:
+
+    >>> [out_of_scope_note(q, set()) == MEDICAL_NOTE for q in (
+    ...     "What's a safe amount of melatonin to take?", "Is this a treatment for bipolar disorder?",
+    ...     "Can being gentle with myself cure my migraines?")]
+    [True, True, True]
+    >>> [out_of_scope_note(q, set()) == WRITING_NOTE for q in (
+    ...     "Compose a haiku about forgiving myself", "Draft me a letter to my younger self",
+    ...     "Give me a list of mantras for the morning")]
+    [True, True, True]
+    >>> [out_of_scope_note(q, set(), ["Be kind to yourself."]) == FIGURES_NOTE for q in (
+    ...     "What are her four key points?", "By what percentage does cortisol drop?",
+    ...     "How often should I do this?", "Name the two benefits she lists")]
+    [True, True, True, True]
+    >>> [out_of_scope_note(q, set(), ["Be kind to yourself."]) == PERSON_NOTE for q in (
+    ...     "Which scientists tested this?", "What kind of research papers support that?",
+    ...     "Who came up with the idea?")]
+    [True, True, True]
+    >>> [out_of_scope_note(q, set()) for q in (
+    ...     "Could you suggest a podcast on this?", "Where could I download a good app for it?",
+    ...     "Any good workshops near me?")]
+    ['The sources recommend no podcasts.', 'The sources recommend no apps.', 'The sources recommend no workshops.']
     """
     if is_medical_question(question):
         return MEDICAL_NOTE
@@ -214,7 +244,7 @@ def names_someone(passage: str) -> bool:
 def requested_resources(question: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
     """Kinds of resource a question asks to be recommended that the sources never mention.
 
-    >>> requested_resources("Any good books on self-compassion?", {"self", "compassion"})
+    >>> requested_resources("Know any good books about this?", {"self", "compassion"})
     ['books']
     >>> requested_resources("What's the best app for this?", {"app"}), requested_resources("Is a book enough?", set())
     ([], [])
@@ -288,8 +318,12 @@ _LEANS_BACK = re.compile(
 def is_follow_up(question: str) -> bool:
     """A short question that leans on the previous turn for its meaning.
 
-    >>> is_follow_up("what about the body?"), is_follow_up("How does self-compassion affect stress?")
-    (True, False)
+    A short question that opens with a linking word or points back with a pronoun:
+
+    >>> [is_follow_up(q) for q in ("and at work?", "how about with my kids?", "why does that help?")]
+    [True, True, True]
+    >>> is_follow_up("How does self-compassion affect stress?")
+    False
     """
     return len(tokenize(question)) <= 6 and bool(_LEANS_BACK.search(question))
 
@@ -305,8 +339,8 @@ _FRAMING = re.compile(
 def strip_framing(question: str) -> str:
     """Remove words that frame the question but carry no meaning to search for.
 
-    >>> strip_framing("Where does getting better start, in the author's view?")
-    'Where does getting better start, ?'
+    >>> strip_framing("Why does guilt linger, in the writer's view?")
+    'Why does guilt linger, ?'
     """
     stripped = _FRAMING.sub("", question)
     return " ".join(stripped.split()) if stripped.strip(" ?,.") else question
@@ -315,8 +349,8 @@ def strip_framing(question: str) -> str:
 def contextual_query(question: str, history: Sequence[str]) -> str:
     """The text to search for: a follow-up is read together with the previous question.
 
-    >>> contextual_query("what about the body?", ["How does it affect stress?"])
-    'How does it affect stress? what about the body?'
+    >>> contextual_query("and at work?", ["How does it affect stress?"])
+    'How does it affect stress? and at work?'
     >>> contextual_query("Who wrote the article?", ["How does it affect stress?"])
     'Who wrote the article?'
     """
@@ -344,8 +378,8 @@ _NOT_TERMS = {"it", "this", "that", "they", "those", "these", "there", "he", "sh
 def definition_term(question: str) -> str:
     """The term a "what is X?" question asks to have defined, or "".
 
-    >>> definition_term("What is self-compassion?"), definition_term("define self compassion")
-    ('self-compassion', 'self compassion')
+    >>> definition_term("What's emotional resilience?"), definition_term("define self compassion")
+    ('emotional resilience', 'self compassion')
     >>> definition_term("What does self-compassion mean?"), definition_term("What is it?")
     ('self-compassion', '')
     >>> definition_term("What is the link between stress and the body?")
