@@ -166,6 +166,8 @@ class Assistant:
         )  # fmt: skip
         query = kind.query
         hits = search(query)
+        if kind.article_only:  # a file or page added to the corpus never answers for the article
+            hits = [h for h in hits if h.source.kind in {"article", "reference"}]
         t1 = time.perf_counter()
 
         def names_it(hit: Hit) -> bool:  # the question names something in this passage

@@ -56,6 +56,7 @@ class QuestionKind:
     passages: tuple[ChunkRecord, ...] = ()  # about_sources: the passages quoting them
     term: str = ""  # definition: the term to define
     note: str = ""  # out_of_scope: why the sources cannot answer
+    article_only: bool = False  # the question names the article or its author: answer from the article alone
 
 
 MEDICAL_NOTE = (
@@ -394,6 +395,23 @@ def definition_term(question: str) -> str:
 
 # -- the decision -------------------------------------------------------------------
 
+# A question that names the article, or its author, asks what the article says, not what a file or
+# page added to the corpus says: "what does this essay recommend?", "according to the writer, …?".
+_NAMES_ARTICLE = re.compile(
+    r"\b(?:the|this|that|her|your) (?:article|essay|piece|blog post|post|author|writer)\b|\baccording to (?:her|the author)\b",
+    re.IGNORECASE,
+)
+
+
+def names_article(question: str) -> bool:
+    """Whether a question asks about the article itself.
+
+    >>> [names_article(q) for q in ("What does this essay recommend?", "In the writer's view, why heal?",
+    ...                             "Is the piece mostly about stress?", "How do I stop being so hard on myself?")]
+    [True, True, True, False]
+    """
+    return bool(_NAMES_ARTICLE.search(question))
+
 
 def classify(
     question: str,
@@ -412,6 +430,7 @@ def classify(
     """
     follow_up = bool(history) and is_follow_up(question)
     query = contextual_query(question, history)
+    article_only = names_article(question) and any(s.kind == "article" for s in sources)
     if is_medical_question(question):
         return QuestionKind(kind=Kind.OUT_OF_SCOPE, query=query, follow_up=follow_up, note=MEDICAL_NOTE)
     fields = tuple(asked_fields(question))
@@ -428,5 +447,7 @@ def classify(
         return QuestionKind(kind=Kind.OUT_OF_SCOPE, query=query, follow_up=follow_up, note=note)
     term = definition_term(question)
     if term:
-        return QuestionKind(kind=Kind.DEFINITION, query=query, follow_up=follow_up, term=term)
-    return QuestionKind(kind=Kind.ORDINARY, query=query, follow_up=follow_up)
+        return QuestionKind(
+            kind=Kind.DEFINITION, query=query, follow_up=follow_up, term=term, article_only=article_only
+        )
+    return QuestionKind(kind=Kind.ORDINARY, query=query, follow_up=follow_up, article_only=article_only)
