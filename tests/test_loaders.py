@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 import time
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -281,3 +283,19 @@ def test_a_large_page_with_many_blocks_and_style_rules_is_read_in_seconds(tmp_pa
     text = load_file(page, 20_000_000).text
     assert time.perf_counter() - started < 20
     assert "Note 1 on rest." in text and "Note 0 on rest." not in text  # .c0 is hidden
+
+
+HIDDEN_CASES = tomllib.loads((Path(__file__).parent / "hidden_html.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", HIDDEN_CASES["hidden"], ids=lambda case: case["name"])
+def test_text_a_reader_cannot_see_is_not_indexed(tmp_path, case):
+    head = f"<style>{case['style']}</style>" if "style" in case else ""
+    text = _html_text(tmp_path, case["html"], head=head)
+    assert "SECRET" not in text
+
+
+@pytest.mark.parametrize("case", HIDDEN_CASES["visible"], ids=lambda case: case["name"])
+def test_text_a_reader_can_see_is_indexed(tmp_path, case):
+    head = f"<style>{case['style']}</style>" if "style" in case else ""
+    assert "Shown words" in _html_text(tmp_path, case["html"], head=head)

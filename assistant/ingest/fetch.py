@@ -38,7 +38,8 @@ from assistant.config import Settings
 from assistant.errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
 from assistant.files import write_atomic
 from assistant.ingest.corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
-from assistant.ingest.loaders import HIDDEN_STYLE, Loaded, decode, decode_declared, load_pdf
+from assistant.ingest.html import visible_html
+from assistant.ingest.loaders import Loaded, decode, decode_declared, load_pdf
 from assistant.text import normalise
 
 log = logging.getLogger(__name__)
@@ -152,7 +153,8 @@ def extract_html(html: str, url: str = "") -> Loaded:
     """The main text of an HTML page, one paragraph per block, and its metadata.
 
     Navigation, cookie banners, scripts, sidebars and footers are left out by
-    trafilatura; hidden elements are removed before it sees the page.
+    trafilatura; what a reader cannot see is removed before it sees the page
+    (:func:`assistant.ingest.html.visible_html`, the rule corpus files follow too).
 
     >>> page = ("<html><head><title>Rest</title></head><body><nav><a href='/'>Home</a></nav>"
     ...         "<article><p>Rest is part of the work, and it is allowed.</p><p hidden>secret</p>"
@@ -168,10 +170,10 @@ def extract_html(html: str, url: str = "") -> Loaded:
     # Encoded and re-parsed as UTF-8 so that an XML declaration or a <meta>
     # charset in the text cannot make lxml decode it a second time.
     try:
-        tree = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        visible = visible_html(html)
+        tree = lxml.html.fromstring(visible.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except ParserError:  # an empty document
         return Loaded(text="")
-    _drop_hidden(tree)
     doc = bare_extraction(
         tree,
         url=url or None,
@@ -193,22 +195,6 @@ def extract_html(html: str, url: str = "") -> Loaded:
         author=normalise(doc.author or ""),
         date=normalise(doc.date or ""),
     )
-
-
-def _drop_hidden(tree: Any) -> None:
-    # The same rule the HTML loader applies (assistant.ingest.loaders.is_hidden).
-    for element in list(tree.iter()):
-        if not isinstance(element.tag, str):
-            continue
-        attrs = element.attrib
-        hidden = (
-            element.tag in {"template", "noscript"}
-            or "hidden" in attrs
-            or attrs.get("aria-hidden", "").lower() == "true"
-            or bool(HIDDEN_STYLE.search(attrs.get("style", "")))
-        )
-        if hidden and element.getparent() is not None:
-            element.drop_tree()  # keeps the element's tail text, which is visible
 
 
 # trafilatura's output elements that hold other blocks rather than text.

@@ -9,25 +9,13 @@ Text that is not valid UTF-8 is still read (in the page's declared charset,
 else as UTF-8 with the bad bytes replaced, else in a detected legacy
 encoding) and :attr:`Loaded.notes` says so, naming the file.
 
-An element is hidden by the ``hidden`` attribute, ``aria-hidden="true"``, or
-``display: none``, ``visibility: hidden``, ``opacity: 0`` or ``font-size: 0``
-set in its ``style`` attribute or by a rule of the page's own ``<style>``
-blocks. For those rules the cascade is followed (``!important``, inline style,
-specificity, order), so ``.tab{display:none} .tab.active{display:block}``
-keeps the active tab.
+What counts as hidden in HTML is decided in :mod:`assistant.ingest.html`,
+for corpus files and fetched pages alike.
 
 Not handled on purpose: OCR of scanned PDFs (they yield no text and are
 reported as empty), password-protected PDFs (reported and skipped; so are
 AES-encrypted ones unless the optional ``cryptography`` package is installed),
-and encodings that cannot be detected with confidence. Of a stylesheet, only
-top-level rules whose selectors are tags, classes and ids, alone or joined by
-a space (descendant) or ``>`` (child), are evaluated: rules inside
-``@media`` or ``@supports``, selectors with attributes, pseudo-classes,
-pseudo-elements, ``+`` or ``~``, linked stylesheets, ``<style media="print">``
-and styles set by scripts are ignored; so are the rules past the first
-:data:`MAX_STYLE_RULES` that set one of those four properties. A child that sets
-``visibility: visible`` inside a hidden parent is dropped with its parent, and
-a hiding ``style`` attribute hides even where an ``!important`` rule would not.
+and encodings that cannot be detected with confidence.
 """
 
 from __future__ import annotations
@@ -40,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import LoaderError
+from assistant.ingest.html import html_to_text
 from assistant.text import normalise
 
 log = logging.getLogger(__name__)
@@ -147,203 +136,6 @@ def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]
     return text, (
         f"{name}: not valid UTF-8; read as {shown}, so some characters may be wrong. Save it as UTF-8 to be sure."
     )
-
-
-# Elements whose content a reader never sees as page text.
-_INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head", "svg", "canvas", "iframe", "object"]
-# A declaration that takes an element's text off the screen, in any case and
-# spacing: "DISPLAY : None", "opacity: 0.0", "font-size:0px" (not "opacity: 0.5").
-HIDDEN_STYLE = re.compile(
-    r"(?<![\w-])(?:display\s*:\s*none(?![\w-])|visibility\s*:\s*hidden(?![\w-])"
-    r"|opacity\s*:\s*(?:0+\.?0*|\.0+)%?(?![\w.%])|font-size\s*:\s*(?:0+\.?0*|\.0+)(?:[a-z]+|%)?(?![\w.%]))",
-    re.IGNORECASE,
-)
-_HIDING_PROPERTIES = {"display", "visibility", "opacity", "font-size"}
-# Style rules evaluated per page, so that a hostile stylesheet cannot stall indexing.
-MAX_STYLE_RULES = 500
-# Block elements end a paragraph; everything else flows inline.
-_BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "li", "ul", "ol",
-    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr", "td", "th", "br", "hr",
-    "figure", "figcaption", "dd", "dt", "dl", "address", "details", "summary",
-}  # fmt: skip
-
-
-def declarations(css: Any) -> dict[str, tuple[str, bool]]:
-    """The value and ``!important`` flag that win for each property able to hide text.
-
-    >>> declarations("color: red; DISPLAY: None !important; display: block; opacity: /* x */ 0")
-    {'display': ('None', True), 'opacity': ('0', False)}
-    """
-    import tinycss2
-
-    found: dict[str, tuple[str, bool]] = {}
-    for item in tinycss2.parse_declaration_list(css, skip_comments=True, skip_whitespace=True):
-        if item.type != "declaration" or item.lower_name not in _HIDING_PROPERTIES:
-            continue
-        value = tinycss2.serialize(t for t in item.value if t.type != "comment").strip()
-        # Within one block an !important declaration beats any later plain one.
-        if item.important or not found.get(item.lower_name, ("", False))[1]:
-            found[item.lower_name] = (value, item.important)
-    return found
-
-
-def _hides(prop: str, value: str) -> bool:
-    return bool(HIDDEN_STYLE.fullmatch(f"{prop}:{value}"))
-
-
-def is_hidden(tag) -> bool:
-    """Hidden by its own attributes: ``hidden``, ``aria-hidden`` or its ``style``."""
-    attrs = tag.attrs or {}
-    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
-        return True
-    style = str(attrs.get("style", ""))
-    return bool(style) and any(_hides(p, v) for p, (v, _) in declarations(style).items())
-
-
-# A selector this module evaluates: compounds of a tag, classes and ids, joined
-# by descendant or child combinators. Anything else is ignored (see the module docstring).
-_COMPOUND = re.compile(r"(?:[a-z][a-z0-9-]*|\*)?(?:[.#]-?[_a-z][\w-]*)*", re.IGNORECASE)
-_COMBINATOR = re.compile(r"\s*>\s*|\s+")
-
-
-def _specificity(selector: str) -> tuple[int, int, int] | None:
-    """(ids, classes, tags) of a simple selector, or None for one this module does not evaluate.
-
-    >>> _specificity("main > p.note.sr"), _specificity("#aside"), _specificity("a:hover")
-    ((0, 2, 2), (1, 0, 0), None)
-    """
-    compounds = _COMBINATOR.split(selector.strip())
-    if not all(c and _COMPOUND.fullmatch(c) for c in compounds):
-        return None
-    tags = sum(1 for c in compounds if c[0].isalpha())
-    return (selector.count("#"), selector.count("."), tags)
-
-
-def _style_rules(soup) -> list[tuple[str, tuple[int, int, int], dict[str, tuple[str, bool]]]]:
-    """The page's own rules that set a hiding property: (selector, specificity, declarations), in order."""
-    import tinycss2
-
-    rules = []
-    for style in soup.find_all("style"):
-        if str(style.get("media", "all")).strip().lower() not in {"", "all", "screen"}:
-            continue
-        if style.find_parent(["template", "noscript"]) is not None:
-            continue  # never applied to the page
-        for rule in tinycss2.parse_stylesheet(style.get_text(), skip_comments=True, skip_whitespace=True):
-            if rule.type != "qualified-rule":
-                continue  # @media, @supports and the like apply only sometimes
-            found = declarations(rule.content)
-            if not found:
-                continue
-            prelude = tinycss2.serialize(t for t in rule.prelude if t.type != "comment")
-            for selector in prelude.split(","):
-                specificity = _specificity(selector)
-                if specificity is not None:
-                    rules.append((selector.strip(), specificity, found))
-    return rules
-
-
-def _rule_key(selector: str) -> str:
-    """What an element needs for the selector to match it: the rightmost id, class or tag.
-
-    >>> _rule_key("main > p.note"), _rule_key("#a .b"), _rule_key("div p"), _rule_key("*")
-    ('.note', '.b', 'p', '*')
-    """
-    last = _COMBINATOR.split(selector.strip())[-1]
-    if match := re.search(r"#([\w-]+)", last):
-        return f"#{match.group(1)}"
-    if match := re.search(r"\.([\w-]+)", last):
-        return f".{match.group(1)}"
-    return last.lower() if last[:1].isalpha() else "*"
-
-
-def _keys(tag) -> list[str]:
-    classes = tag.get("class") or []
-    ids = [f"#{tag['id']}"] if tag.get("id") else []
-    return [*ids, *(f".{c}" for c in classes), tag.name.lower(), "*"]
-
-
-def hidden_by_stylesheet(soup) -> list[Any]:
-    """Elements that the page's own ``<style>`` rules hide, the cascade followed.
-
-    >>> from bs4 import BeautifulSoup
-    >>> page = "<style>.a{display:none} .a.b{display:block}</style><p class=a>x</p><p class='a b'>y</p>"
-    >>> [p.get_text() for p in hidden_by_stylesheet(BeautifulSoup(page, "lxml"))]
-    ['x']
-    """
-    import soupsieve
-
-    rules = _style_rules(soup)
-    if not any(_hides(p, v) for _, _, found in rules for p, (v, _) in found.items()):
-        return []
-    if len(rules) > MAX_STYLE_RULES:
-        log.info("style rules past the first %d ignored count=%d", MAX_STYLE_RULES, len(rules))
-        rules = rules[:MAX_STYLE_RULES]
-    # Rules filed under what they require, so each element is tried only against
-    # rules that could match it (as browsers do), not against every rule.
-    by_key: dict[str, list[tuple[int, Any, tuple[int, int, int], dict[str, tuple[str, bool]]]]] = {}
-    for order, (selector, specificity, found) in enumerate(rules):
-        compiled = soupsieve.compile(selector)
-        by_key.setdefault(_rule_key(selector), []).append((order, compiled, specificity, found))
-    hidden = []
-    for tag in soup.find_all(True):
-        matched = [r for key in _keys(tag) for r in by_key.get(key, ()) if r[1].match(tag)]
-        if not any(_hides(p, v) for *_, found in matched for p, (v, _) in found.items()):
-            continue
-        # The cascade: !important first, then the style attribute, then specificity, then order.
-        candidates = [
-            ((imp, False, spec, order), p, v) for order, _, spec, found in matched for p, (v, imp) in found.items()
-        ]
-        inline = declarations(str(tag.get("style", ""))) if tag.get("style") else {}
-        candidates += [((imp, True, (0, 0, 0), 0), p, v) for p, (v, imp) in inline.items()]
-        winners: dict[str, tuple[tuple[Any, ...], str]] = {}
-        for precedence, prop, value in candidates:
-            if prop not in winners or precedence >= winners[prop][0]:
-                winners[prop] = (precedence, value)
-        if any(_hides(prop, value) for prop, (_, value) in winners.items()):
-            hidden.append(tag)
-    return hidden
-
-
-def html_to_text(html: str) -> tuple[str, str, str, str]:
-    """Readable text, title, author and date of an HTML page.
-
-    >>> html_to_text('<title>T</title><p>One <b>two</b></p><p hidden>x</p><script>y</script><p>Three</p>')[0]
-    'One two\\n\\nThree'
-    """
-    from bs4 import BeautifulSoup, Comment
-
-    soup = BeautifulSoup(html, "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    h1 = soup.find("h1")
-    if not title and h1 is not None:
-        title = h1.get_text(" ", strip=True)
-    author = _meta(soup, "author")
-    date = _meta(soup, "article:published_time") or _meta(soup, "date")
-    # Matched before anything is removed: selectors address the page as its reader gets it.
-    styled_away = hidden_by_stylesheet(soup)
-    for tag in soup.find_all(_INVISIBLE_TAGS):
-        tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in [*styled_away, *soup.find_all(is_hidden)]:
-        if not tag.decomposed:  # an ancestor may have gone already
-            tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        # Inside the tag, not around it: the same text, without insert_before's
-        # sibling search, which made a page of many blocks take minutes.
-        tag.insert(0, "\n\n")
-        tag.append("\n\n")
-    body = soup.body or soup
-    # Inside a paragraph, source line breaks are only layout: fold them.
-    blocks = [" ".join(part.split()) for part in body.get_text().split("\n\n")]
-    return normalise("\n\n".join(b for b in blocks if b)), normalise(title), normalise(author), normalise(date)
-
-
-def _meta(soup, name: str) -> str:
-    tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
-    return str(tag.get("content", "")).strip() if tag else ""
 
 
 def _notes(note: str) -> tuple[str, ...]:
