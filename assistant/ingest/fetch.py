@@ -39,7 +39,7 @@ from assistant.errors import ConfigError, FetchError, LoaderError, SourceNotFoun
 from assistant.files import write_atomic
 from assistant.ingest.corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
 from assistant.ingest.html import visible_html
-from assistant.ingest.loaders import Loaded, decode, decode_declared, load_pdf
+from assistant.ingest.loaders import Loaded, decode, decode_bom, decode_declared, load_pdf
 from assistant.text import normalise
 
 log = logging.getLogger(__name__)
@@ -120,8 +120,9 @@ def decode_page(body: bytes, declared: str = "") -> str:
     >>> decode_page(b'<meta charset="windows-1252"><p>na\\xefve</p>')
     '<meta charset="windows-1252"><p>naïve</p>'
     """
-    if body.startswith(b"\xef\xbb\xbf"):
-        return body.decode("utf-8-sig", errors="replace")
+    marked = decode_bom(body)
+    if marked is not None:
+        return marked
     text = decode_declared(body, declared_charsets(body, declared))
     if text is not None:
         return text

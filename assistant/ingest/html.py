@@ -169,6 +169,7 @@ def parse_colour(value: str) -> tuple[float, float, float, float] | None:
         red, green, blue = colour.to("srgb").coordinates
     except (NotImplementedError, ValueError, TypeError, ArithmeticError):
         return None  # a colour space tinycss2 cannot convert: not judged
+
     def channel(c: float) -> float:
         return min(1.0, max(0.0, float(c)))
 

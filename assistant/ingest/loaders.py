@@ -89,21 +89,107 @@ def decode_declared(data: bytes, labels: Iterable[str]) -> str | None:
     return None
 
 
+# Byte order marks, the longest first: a UTF-32 LE mark begins like a UTF-16 LE one.
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"),
+)  # fmt: skip
+# Shares of characters above which bytes are not text: control characters hardly
+# ever occur in text; undecodable bytes do where a file mixes encodings, but not this often.
+MAX_CONTROL_SHARE = 0.02
+MAX_GARBLED_SHARE = 0.2
+
+
+def decode_bom(data: bytes) -> str | None:
+    """The text of bytes that start with a byte order mark, in the encoding it names; None without one.
+
+    >>> decode_bom("\ufeffcafé".encode("utf-16-le")), decode_bom(b"plain") is None
+    ('café', True)
+    """
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            return data.decode(encoding, errors="replace")
+    return None
+
+
+def garbled(text: str) -> str:
+    """Why decoded bytes are not text ('' when they are): too many control characters or undecodable bytes.
+
+    >>> garbled("kind words \ufffd"), garbled("a\x07b\x1bc\x02")
+    ('', '50% of it is control characters')
+    >>> garbled("\ufffd\ufffdx")
+    '67% of it is control characters or bytes that no encoding explains'
+    """
+    import unicodedata
+
+    if not text:
+        return ""
+    controls = sum(1 for c in text if c not in "\t\n\r\f\v" and unicodedata.category(c) in {"Cc", "Cn", "Co", "Cs"})
+    replaced = text.count("\ufffd")
+    if controls > MAX_CONTROL_SHARE * len(text):
+        return f"{controls / len(text):.0%} of it is control characters"
+    if controls + replaced > MAX_GARBLED_SHARE * len(text):
+        return f"{(controls + replaced) / len(text):.0%} of it is control characters or bytes that no encoding explains"
+    return ""
+
+
+# Characters of Western European text beyond ASCII: the Latin-1 letters and the
+# signs and typographic punctuation Windows-1252 adds.
+_WESTERN_LETTERS = {chr(c) for c in range(0xC0, 0x100)} - {"×", "÷"} | set("ŠšŽžŒœŸƒ")
+_WESTERN_SIGNS = {chr(c) for c in range(0xA0, 0xC0)} | set("€‚„…†‡ˆ‰‹‘’“”•–—˜™›×÷")
+
+
+def looks_western(text: str) -> bool:
+    """Whether text reads as a Western European language: few letters beyond ASCII, and only Latin-1 ones.
+
+    Cyrillic or Greek read as Windows-1252 is all accented letters; Polish shows
+    signs inside words (``³``, ``¹``). Either is not taken for Western text.
+
+    >>> looks_western("Une amie naïve, le café."), looks_western("Ñîñòðàäàíèå"), looks_western("Pi¹æ mi³o")
+    (True, False, False)
+    """
+    letters = [c for c in text if c.isalpha()]
+    beyond = [c for c in letters if not c.isascii()]
+    if not letters or len(beyond) > 0.3 * len(letters):
+        return False
+    for i, c in enumerate(text):
+        if c.isascii():
+            continue
+        if c not in _WESTERN_LETTERS and c not in _WESTERN_SIGNS:
+            return False
+        inside_a_word = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+        if inside_a_word and c not in _WESTERN_LETTERS:
+            return False
+    return True
+
+
 def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]:
     """Bytes to text, and a note naming the file when they were not valid UTF-8 ('' when they were).
 
     ``declared`` is the charset the file itself names (an HTML ``<meta>``);
-    text read in its declared charset needs no note. Binary is refused.
+    text read in its declared charset, or after a byte order mark, needs no
+    note. Binary, and text that is mostly control characters or undecodable
+    bytes, is refused.
 
     >>> decode_noting(b"caf\\xe9 noir", "x.txt")
     ('café noir', 'x.txt: not valid UTF-8; read as windows-1252, so some characters may be wrong. Save it as UTF-8 to be sure.')
-    >>> decode_noting("caf\u00e9 ".encode() + b"\\xff", "y.txt")[0]
-    'café \ufffd'
+    >>> decode_noting("caf\u00e9 ".encode() * 3 + b"\\xff", "y.txt")[0]
+    'café café café \ufffd'
     """
+    text, note = _decode(data, name, declared)
+    if reason := garbled(text):
+        raise LoaderError(f"{name}: does not look like text ({reason}); skipped.")
+    return text, note
+
+
+def _decode(data: bytes, name: str, declared: str) -> tuple[str, str]:
+    marked = decode_bom(data)
+    if marked is not None:
+        return marked, ""
     if b"\x00" in data[:8192]:
         raise LoaderError(f"{name}: looks like a binary file, not text; skipped.")
     try:
-        return data.decode("utf-8-sig"), ""
+        return data.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
     # UTF-8 failed above, so a "utf-8" label fails here too and the bytes decide.
@@ -112,26 +198,32 @@ def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]
         return as_declared, ""
     # Multi-byte UTF-8 sequences hardly ever occur by chance in a legacy encoding:
     # where there are some, the file is UTF-8 with a few damaged bytes.
-    lenient = data.decode("utf-8-sig", errors="replace")
+    lenient = data.decode("utf-8", errors="replace")
     if any(ord(c) > 0x7F and c != "\ufffd" for c in lenient):
         bad = lenient.count("\ufffd")
         return lenient, (
             f"{name}: not valid UTF-8 in {bad} place{'s' if bad > 1 else ''}, shown as \ufffd; "
             "the rest was read as UTF-8."
         )
-    encoding = ""
-    # Detection needs some text to go on; short files are most often Windows-1252.
-    if len(data) >= 64:
+    text, encoding = "", ""
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = ""
+    # A Western reading that fits comes before a detector's guess, which can turn
+    # "naïve" into "naďve": both encodings are plausible for such bytes.
+    if western and (len(data) < 64 or looks_western(western)):
+        text, encoding = western, "cp1252"
+    elif len(data) >= 64:  # detection needs some text to go on
         from charset_normalizer import from_bytes
 
         best = from_bytes(data).best()
         if best is not None:
             text, encoding = str(best), best.encoding
     if not encoding:
-        try:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError as e:
-            raise LoaderError(f"{name}: the text encoding could not be recognised; skipped.") from e
+        if not western:
+            raise LoaderError(f"{name}: the text encoding could not be recognised; skipped.")
+        text, encoding = western, "cp1252"
     shown = re.sub(r"^cp(125\d)$", r"windows-\1", encoding)
     return text, (
         f"{name}: not valid UTF-8; read as {shown}, so some characters may be wrong. Save it as UTF-8 to be sure."
@@ -246,19 +338,39 @@ LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
 }
 
 
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; anything else raises :class:`LoaderError`.
+
+    Opened without blocking and checked on the open file: a FIFO or a device
+    named in the manifest is refused at once instead of stalling the index.
+    """
+    import os
+    import stat
+
+    name = path.name
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise LoaderError(f"{name}: not a regular file (a pipe, socket or device); skipped.")
+            if info.st_size > max_bytes:
+                raise LoaderError(f"{name}: {info.st_size:,} bytes is over the {max_bytes:,}-byte limit; skipped.")
+            data = file.read(max_bytes + 1)
+    except OSError as e:
+        raise LoaderError(f"{name}: could not be read ({e.strerror or e}); skipped.") from e
+    if len(data) > max_bytes:  # it grew while being read
+        raise LoaderError(f"{name}: over the {max_bytes:,}-byte limit; skipped.")
+    return data
+
+
 def load_file(path: Path, max_bytes: int) -> Loaded:
     """Read and normalise one file, or raise :class:`LoaderError` naming it, whatever went wrong."""
     name = path.name
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoaderError(f"{name}: unsupported file type {path.suffix or '(none)'}; skipped.")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoaderError(f"{name}: {size:,} bytes is over the {max_bytes:,}-byte limit; skipped.")
-        data = path.read_bytes()
-    except OSError as e:
-        raise LoaderError(f"{name}: could not be read ({e.strerror or e}); skipped.") from e
+    data = read_regular_file(path, max_bytes)
     try:
         loaded = loader(data, name)
     except LoaderError:
