@@ -134,6 +134,20 @@ def _entry_fields(path: Path, number: int, entry: object) -> dict[str, str]:
     return fields
 
 
+def without_credentials(url: str) -> str:
+    """The URL without a user name or password: they are never stored, sent or shown.
+
+    >>> without_credentials("https://reader:hunter2@Example.org:8443/a?b#c"), without_credentials("notes.md")
+    ('https://Example.org:8443/a?b#c', 'notes.md')
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def read_manifest(path: Path) -> list[Source]:
     """Parse sources.toml; raise :class:`ConfigError` naming the entry or the line at fault."""
     if not path.exists():
@@ -169,7 +183,7 @@ def read_manifest(path: Path) -> list[Source]:
                 title=entry.get("title", ""),
                 author=entry.get("author", ""),
                 date=entry.get("date", ""),
-                url=entry.get("url", ""),
+                url=without_credentials(entry.get("url", "")),
                 path=path.parent / file if file else None,
                 citation=entry.get("citation", ""),
                 extra={k: v for k, v in entry.items() if k not in _FIELDS},
@@ -191,7 +205,7 @@ def _snapshot_source(sidecar: Path, page: Path) -> Source:
         title=str(meta.get("title") or page.stem),
         author=str(meta.get("author") or ""),
         date=str(meta.get("date") or ""),
-        url=str(meta.get("url") or ""),
+        url=without_credentials(str(meta.get("url") or "")),
         path=page,
         extra={k: str(v) for k, v in meta.items() if k not in known and isinstance(v, str | int | float)},
     )
