@@ -98,6 +98,16 @@ def _invalid(message: str) -> dict[str, Any]:
     return Answer(question="", status="invalid", answer=message).to_dict()
 
 
+def warn_about_the_index(library: Any) -> None:
+    """Say on stderr when an older generation answers because the current one is missing or damaged."""
+    try:
+        warning = library.warning
+    except AssistantError:
+        return  # no usable index: the command itself says so
+    if warning:
+        click.echo(warning, err=True)
+
+
 def _answer_batch(assistant: Any, settings: Settings, history: list[str], top_k: int | None) -> None:
     for number, raw in enumerate(sys.stdin.buffer, start=1):
         line = read_batch_line(number, raw, settings.max_question_chars)
@@ -137,6 +147,7 @@ def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[
     from assistant.answer.assistant import Assistant
 
     assistant = Assistant(settings)
+    warn_about_the_index(assistant.library)
     if question is None:
         if not as_json:
             raise click.UsageError("Give a QUESTION, or use --json to read one question per line from stdin.")
@@ -172,6 +183,7 @@ def cite(settings: Settings, ref: str, as_json: bool) -> None:
     from assistant.index.library import Library
 
     library = Library(settings)
+    warn_about_the_index(library)
     passage = resolve(library.generation(), ref, settings.context_chars)
     data = passage.to_dict()
     if as_json:
