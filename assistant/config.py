@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, IPvAnyNetwork
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         5_000_000, ge=1, description="Largest web page fetched, in bytes; reading stops past it and nothing is saved."
     )
     fetch_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one web page.")
+    fetch_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks fetched even though they are not public (loopback, private, link-local, reserved), "
+        'such as ["127.0.0.1/32"] for a local test server; empty: only public addresses.',
+    )
 
     # The Streamlit app.
     stream_pause: float = Field(

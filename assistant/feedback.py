@@ -69,17 +69,30 @@ def default_path(data_dir: Path) -> Path:
     return data_dir / FEEDBACK_FILE
 
 
+# A cell starting with one of these is a formula to a spreadsheet (a tab or carriage return before one, too).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading apostrophe.
+
+    >>> spreadsheet_safe("=1+1"), spreadsheet_safe("-2+3"), spreadsheet_safe("Too long")
+    ("'=1+1", "'-2+3", 'Too long')
+    """
+    return f"'{value}" if value.startswith(_FORMULA_STARTS) else value
+
+
 def csv_row(record: FeedbackRecord) -> dict[str, str | int]:
-    """A record as one CSV row; the chunk ids are joined by spaces (ids contain none).
+    """A record as one CSV row; the chunk ids are joined by spaces (ids contain none); no cell is a formula.
 
     >>> record = FeedbackRecord(id=1, created_at="t", session_id="s", question="q", answer="a", status="answered",
-    ...     citation_chunk_ids=["x:0-1:ab", "y:2-3:cd"], rating="up", comment="", wrong_chunk_id="")
-    >>> csv_row(record)["citation_chunk_ids"]
-    'x:0-1:ab y:2-3:cd'
+    ...     citation_chunk_ids=["x:0-1:ab", "y:2-3:cd"], rating="up", comment="@once", wrong_chunk_id="")
+    >>> csv_row(record)["citation_chunk_ids"], csv_row(record)["comment"]
+    ('x:0-1:ab y:2-3:cd', "'@once")
     """
     row: dict[str, str | int] = {**record.to_dict()}
     row["citation_chunk_ids"] = " ".join(record.citation_chunk_ids)
-    return row
+    return {key: spreadsheet_safe(value) if isinstance(value, str) else value for key, value in row.items()}
 
 
 class FeedbackStore:

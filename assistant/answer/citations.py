@@ -74,7 +74,10 @@ def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float)
     )
 
 
-_SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]*):(?P<start>\d+)-(?P<end>\d+)$")
+# Offsets of at most twelve digits: a text of a trillion characters is not in any index.
+_SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]{0,127}):(?P<start>\d{1,12})-(?P<end>\d{1,12})$")
+# The longest reference: a source id (128) and two offsets, or a chunk id (its source id, span and hash).
+MAX_REF_CHARS = 200
 
 
 def text_fragment_url(url: str, quote: str) -> str:
@@ -190,16 +193,43 @@ def context_window(text: str, start: int, end: int, chars: int, lo: int = 0, hi:
     return text[before_start:start], text[end:after_end]
 
 
+def shown(ref: str, chars: int = 40) -> str:
+    """A reference as a message quotes it: on one line, cut short.
+
+    >>> shown("healing:1-2"), shown("x" * 100, 8)
+    ("'healing:1-2'", "'xxxxxxxx…' (100 characters)")
+    """
+    if len(ref) <= chars:
+        return repr(ref)
+    return f"{ref[:chars]!r}"[:-1] + f"…' ({len(ref):,} characters)"
+
+
+def check_ref(ref: str) -> str:
+    """A reference's text to look up, or raise :class:`SourceNotFoundError` for one of the wrong size or shape.
+
+    >>> check_ref(" healing-from-within:10-42 ")
+    'healing-from-within:10-42'
+    """
+    ref = ref.strip()
+    if len(ref) > MAX_REF_CHARS or not ref.isprintable() or not ref:
+        raise SourceNotFoundError(
+            f"{shown(ref)} is not a reference: a chunk id or SOURCE_ID:START-END is one line of at most "
+            f"{MAX_REF_CHARS} characters."
+        )
+    return ref
+
+
 def resolve(generation: Generation, ref: str, context_chars: int) -> Passage:
     """A passage from a chunk id or ``SOURCE_ID:START-END``."""
-    chunk = generation.chunk(ref.strip())
+    ref = check_ref(ref)
+    chunk = generation.chunk(ref)
     if chunk is not None:
         source_id, start, end, chunk_id = chunk.source_id, chunk.start, chunk.end, chunk.id
     else:
         parsed = parse_span_ref(ref)
         if parsed is None:
             raise SourceNotFoundError(
-                f"{ref!r} is neither a chunk id nor a SOURCE_ID:START-END reference. "
+                f"{shown(ref)} is neither a chunk id nor a SOURCE_ID:START-END reference. "
                 "Chunk ids are shown in the citations of `assistant ask --json`."
             )
         source_id, start, end = parsed
