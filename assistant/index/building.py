@@ -19,12 +19,10 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
 from assistant.answer.citations import source_fields
 from assistant.config import Settings
-from assistant.ingest.corpus import Document, scan
-from assistant.index.embeddings import Embedder
 from assistant.errors import IndexBusyError, IndexMismatchError, IndexMissingError
+from assistant.index.embeddings import Embedder
 from assistant.index.store import (
     ChunkRecord,
     Generation,
@@ -36,6 +34,8 @@ from assistant.index.store import (
     open_current,
     publish,
 )
+from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
+from assistant.ingest.corpus import Document, scan
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.files import fsync_dir, write_atomic
+from assistant.ingest.chunking import CHUNKER_VERSION
 
 log = logging.getLogger(__name__)
 
