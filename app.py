@@ -1,7 +1,7 @@
 """Streamlit entry point: the reader's chat, a page to read a source whole, and the maintainer's page.
 
-It decides which pages exist and hands each the one ``Services`` object;
-the pages (``app_pages``) render what it returns. The maintainer's page
+It decides which pages exist; each page (a script in ``app_pages/scripts``) renders
+what the one ``Services`` object of these settings returns. The maintainer's page
 exists only when a maintainer token is set, and no reader's page links to it.
 Text from questions, answers and sources is escaped or shown as plain text,
 never rendered as HTML; the only HTML on a page is the constant stylesheet
@@ -13,12 +13,11 @@ first visitor instead).
 from __future__ import annotations
 
 import logging
-from functools import partial
+from pathlib import Path
 
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages import chat, maintain, source
 from app_pages.resources import open_services
 from app_pages.turns import show_help
 from assistant import ui
@@ -26,7 +25,9 @@ from assistant.config import Settings
 
 log = logging.getLogger("assistant.app")
 
-st.set_page_config(page_title=chat.TITLE, page_icon="🌱")
+PAGES = Path(__file__).parent / "app_pages" / "scripts"
+
+st.set_page_config(page_title=ui.TITLE, page_icon="🌱")
 
 
 def settings_problem(error: ValidationError) -> str:
@@ -44,15 +45,13 @@ def main() -> None:
         show_help(st.sidebar.empty(), crisis_seen=False, key="help_now")
         st.error(ui.escape_markdown(settings_problem(e)))
         return
-    services = open_services(settings)
+    open_services(settings)  # the pages find it again, getting ready or ready
     pages = [
-        st.Page(partial(chat.render, services), title=chat.TITLE, url_path="chat", default=True),
-        st.Page(partial(source.render, services), title="Read a source", url_path="source", visibility="hidden"),
+        st.Page(PAGES / "chat.py", title=ui.TITLE, default=True),
+        st.Page(PAGES / "source.py", title="Read a source", visibility="hidden"),
     ]
     if settings.admin_token is not None:
-        pages.append(
-            st.Page(partial(maintain.render, services), title="Maintain", url_path="maintain", visibility="hidden")
-        )
+        pages.append(st.Page(PAGES / "maintain.py", title="Maintain", visibility="hidden"))
     st.navigation(pages, position="hidden").run()
 
 

@@ -27,7 +27,6 @@ from assistant.services import Services
 
 log = logging.getLogger("assistant.app")
 
-TITLE = "Self-compassion, with sources"
 WELCOME = (
     "Ask about self-compassion. Answers come only from the article *Healing from Within: How Self-Compassion "
     "Leads to Lasting Growth* by Marissa Mireles and the sources it references, quoting their passages word for "
@@ -238,7 +237,7 @@ def render(services: Services) -> None:
     # Where the sidebar folds away (narrow screens, ui.PAGE_STYLE), help sits by the chat box, always in view.
     with st.bottom, st.container(key=ui.MAIN_HELP_KEY), st.popover("Get help now", icon=HELP_ICON, key="help_now_main"):
         st.markdown(ui.dial_links(CRISIS_RESOURCES))
-    st.title(TITLE)
+    st.title(ui.TITLE)
     st.markdown(WELCOME)
 
     readiness = services.readiness()

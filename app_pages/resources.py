@@ -23,3 +23,8 @@ def _services(key: str, _settings: Settings) -> Services:
 def open_services(settings: Settings) -> Services:
     """The services for these settings, getting ready in the background (again, if a start failed a while ago)."""
     return _services(settings.model_dump_json(), settings).start()
+
+
+def current_services() -> Services:
+    """The services for the settings in the environment (``app.py`` has checked they are valid)."""
+    return open_services(Settings())

@@ -26,6 +26,8 @@ from assistant.index.building import IndexReport
 
 log = logging.getLogger(__name__)
 
+TITLE = "Self-compassion, with sources"
+
 # -- Markdown -------------------------------------------------------------------
 
 # Characters that start Markdown (or Streamlit's $math$) anywhere in a line.
@@ -308,7 +310,7 @@ def _quoted(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in escape_markdown(text).split("  \n"))
 
 
-def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = "Self-compassion, with sources") -> str:
+def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = TITLE) -> str:
     """A conversation as a Markdown document, each answer followed by its citations.
 
     ``turns`` are ``{"question": str, "answer": Answer.to_dict()}``.

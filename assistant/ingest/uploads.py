@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 
 UPLOAD_DIR = "uploads"
 # The file types the app's upload accepts: those the loaders read.
-UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
+UPLOAD_TYPES = sorted(SUPPORTED_SUFFIXES)
 
 _UNSAFE = re.compile(r"[^\w.() -]+")
 
