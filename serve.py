@@ -21,6 +21,16 @@ from pydantic import ValidationError
 log = logging.getLogger("assistant.app")
 
 
+def _log_to_stderr() -> None:
+    """The package's own messages (ready, re-index, feedback; INFO and up) in the server's log, beside Streamlit's."""
+    logger = logging.getLogger("assistant")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 def _get_ready() -> None:
     from app_pages.resources import open_services
     from assistant.config import Settings
@@ -35,6 +45,7 @@ def _get_ready() -> None:
 
 @asynccontextmanager
 async def lifespan(_app: Any) -> AsyncIterator[None]:
+    _log_to_stderr()
     threading.Thread(target=_get_ready, name="get-ready-at-start", daemon=True).start()
     yield
 
