@@ -13,6 +13,7 @@ import logging
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -130,7 +131,7 @@ def sources_list(services: Services) -> None:
             f"**{ui.escape_markdown(row['title'])}**  \n"
             f":small[:gray[{ui.escape_markdown(row['kind'])} · {passages} · "
             f"indexed {ui.escape_markdown(ui.indexed_when(row['indexed_at']))}]]  \n"
-            f":small[[Read it whole](source?id={row['id']})]"
+            f":small[[Read it whole](source?{urlencode({'id': row['id']})})]"
         )
 
 
