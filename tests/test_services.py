@@ -66,12 +66,14 @@ def test_markup_around_a_question_leaves_the_question(question):
     assert clean_question(question) == "How does self-compassion affect stress?"
 
 
-def test_markup_only_is_no_question_and_the_limit_counts_what_was_typed():
+def test_markup_only_is_no_question_and_hidden_markup_is_markup_too():
     with pytest.raises(InvalidQuestionError, match="Please type a question"):
         clean_question("<b></b> <script>alert(1)</script>")
-    with pytest.raises(InvalidQuestionError, match="1,001 characters"):
-        clean_question("<b>" + "x" * 994 + "</b>")
+    assert clean_question("&lt;b&gt;Why rest?&lt;/b&gt; <<b>i>") == "Why rest?"
     assert clean_question("Is 5 * 3 < 20 & why_not?") == "Is 5 * 3 < 20 & why_not?"  # not markup: kept
+    long_stars = "*" * 50_000 + "Why rest?"  # too long to read for markup; refused at once
+    with pytest.raises(InvalidQuestionError, match="the limit is 1,000"):
+        clean_question(long_stars)
 
 
 def test_the_same_question_with_or_without_markup_gets_the_same_answer(settings, indexer, embedder):

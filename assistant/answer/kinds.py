@@ -266,7 +266,10 @@ _BREAKING_TAGS = frozenset(
 _MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
 _MD_LINE_START = re.compile(r"^[ \t]*(?:#{1,6}|>+|[-+*]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
 _MD_RULE = re.compile(r"^[ \t]*(?:[-*_=][ \t]*){3,}$", re.MULTILINE)
-_MD_EMPHASIS = re.compile(r"(?<![\w*~`])(\*{1,3}|_{1,3}|~~|`+)(?=\S)(.+?)(?<=\S)\1(?![\w*~`])")
+# The text inside emphasis is bounded so that a long run of stars costs little.
+_MD_EMPHASIS = re.compile(r"(?<![\w*~`])(\*{1,3}|_{1,3}|~~|`+)(?=\S)([^\n]{1,300}?)(?<=\S)\1(?![\w*~`])")
+# Beyond this many characters a message is too long however much of it is markup: not worth reading for it.
+_MARKUP_READ_CHARS = 20_000
 
 
 def strip_markup(text: str) -> str:
@@ -287,12 +290,18 @@ def strip_markup(text: str) -> str:
     return html.unescape(text)
 
 
+def _one_line(text: str) -> str:
+    # str.split() with no argument splits on every Unicode whitespace
+    # character, newlines included, so a pasted paragraph becomes one line.
+    return " ".join(unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(text))).split())
+
+
 def clean_question(raw: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     r"""Return the question as one tidy line of plain words, or raise :class:`InvalidQuestionError`.
 
     >>> clean_question("  What is\u200b self-compassion?\n\n ")
     'What is self-compassion?'
-    >>> clean_question("<b>kind</b>  words")
+    >>> clean_question("<b>kind</b>  words &lt;i&gt;")
     'kind words'
     """
     if raw is None:
@@ -300,17 +309,23 @@ def clean_question(raw: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
     if not isinstance(raw, str):
         raise InvalidQuestionError("Please type your question as plain text.")
     text = unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(raw)))
-    # The limit applies to what the reader typed, markup included, as the app's counter shows it.
-    if len(" ".join(text.split())) > max_chars:
-        raise InvalidQuestionError(
-            f"Your question is {len(' '.join(text.split())):,} characters long; the limit is {max_chars:,}. "
-            "Please shorten it and ask again."
-        )
-    # str.split() with no argument splits on every Unicode whitespace
-    # character, newlines included, so a pasted paragraph becomes one line.
-    text = " ".join(strip_markup(text).split())
+    if len(text) <= max(20 * max_chars, _MARKUP_READ_CHARS):
+        # Markup can hide markup ("&lt;b&gt;", "<<b>b>"): strip until nothing changes, so that
+        # cleaning a cleaned question changes nothing.
+        previous = None
+        for _ in range(20):
+            if text == previous:
+                break
+            previous, text = text, _one_line(strip_markup(text))
+    else:
+        text = _one_line(text)
     if not text:
         raise InvalidQuestionError("Please type a question.")
+    if len(text) > max_chars:
+        raise InvalidQuestionError(
+            f"Your question is {len(text):,} characters long; the limit is {max_chars:,}. "
+            "Please shorten it and ask again."
+        )
     return text
 
 
