@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote as percent_encode
 
 from assistant.errors import SourceNotFoundError
 from assistant.index.store import ChunkRecord, Generation, SourceRecord
+from assistant.ingest.chunking import paragraph_spans
+
+# The most characters of a cited passage's paragraph kept on each side of it: enough
+# to read the passage where it stands, short enough that a long paragraph does not bury it.
+PARAGRAPH_CHARS = 700
 
 
 class Citable(Protocol):
@@ -41,6 +46,16 @@ def source_fields(source: Citable) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PassageContext:
+    """The paragraph around a cited passage: its text before and after the quote, and whether it goes on."""
+
+    before: str = ""
+    after: str = ""
+    clipped_before: bool = False  # the paragraph goes on before ``before``
+    clipped_after: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Citation:
     """One cited passage of an answer: its exact span in its source, and where to read it."""
 
@@ -57,6 +72,7 @@ class Citation:
     end: int
     score: float
     link: str  # where to read the passage: the URL with a text fragment, or "" for local sources
+    context: PassageContext = field(default_factory=PassageContext)  # the paragraph it stands in
 
 
 def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float) -> Citation:
@@ -71,6 +87,21 @@ def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float)
         end=chunk.end,
         score=round(score, 4),
         link=link_for(source.url, quote, source.kind),
+        context=paragraph_context(source.text, chunk.start, chunk.end),
+    )
+
+
+def paragraph_context(text: str, start: int, end: int, max_chars: int = PARAGRAPH_CHARS) -> PassageContext:
+    """The paragraph(s) of ``text`` around ``start..end``, at most ``max_chars`` each side, cut at words.
+
+    >>> paragraph_context("Intro.\\n\\nFirst. Be kind. Last.\\n\\nOutro.", 15, 23)
+    PassageContext(before='First. ', after=' Last.', clipped_before=False, clipped_after=False)
+    """
+    spans = [s for s in paragraph_spans(text) if s[0] < end and start < s[1]] or [(start, end)]
+    first, last = min(min(s[0] for s in spans), start), max(max(s[1] for s in spans), end)
+    before, after = context_window(text, start, end, max_chars, first, last)
+    return PassageContext(
+        before=before, after=after, clipped_before=start - len(before) > first, clipped_after=end + len(after) < last
     )
 
 

@@ -26,6 +26,7 @@ similarity threshold handles those.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -283,22 +284,74 @@ DEFAULT_MAX_CHARS = 1000
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+# Markup a reader may type or paste into a question. It carries no meaning for the
+# answer, so the same question with or without it is the same question: HTML
+# comments and tags (script and style with their content; other elements keep
+# their text), character references, and Markdown's headings, quotes, list
+# markers, emphasis, code spans, links and images (their text kept).
+_CODE_BLOCK = re.compile(r"<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<!--.*?(?:-->|$)|</?([A-Za-z][\w:-]*)(?:\s[^<>]*)?/?>", re.DOTALL)
+# Tags that end a line or a block: dropping them must not join the words on either side.
+_BREAKING_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
+    "section table td th tr ul".split()
+)
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINE_START = re.compile(r"^[ \t]*(?:#{1,6}|>+|[-+*]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
+_MD_RULE = re.compile(r"^[ \t]*(?:[-*_=][ \t]*){3,}$", re.MULTILINE)
+# The text inside emphasis is bounded so that a long run of stars costs little.
+_MD_EMPHASIS = re.compile(r"(?<![\w*~`])(\*{1,3}|_{1,3}|~~|`+)(?=\S)([^\n]{1,300}?)(?<=\S)\1(?![\w*~`])")
+# Beyond this many characters a message is too long however much of it is markup: not worth reading for it.
+_MARKUP_READ_CHARS = 20_000
+
+
+def strip_markup(text: str) -> str:
+    """The words of a question without the HTML or Markdown around them.
+
+    >>> strip_markup("How does <b>self-compassion</b> affect **stress**?")
+    'How does self-compassion affect stress?'
+    >>> strip_markup("# Why rest?<script>alert(1)</script><br>Kindly")
+    'Why rest?  Kindly'
+    >>> strip_markup("Is 2 * 3 < 7? See [the study](https://example.org) &amp; notes")
+    'Is 2 * 3 < 7? See the study & notes'
+    """
+    text = _TAG.sub(lambda m: " " if (m[1] or "").lower() in _BREAKING_TAGS else "", _CODE_BLOCK.sub(" ", text))
+    text = _MD_LINK.sub(r"\1", _MD_RULE.sub("", _MD_LINE_START.sub("", text)))
+    previous = None
+    while previous != text:  # emphasis nests: ***a*** or **_a_**
+        previous, text = text, _MD_EMPHASIS.sub(r"\2", text)
+    return html.unescape(text)
+
+
+def _one_line(text: str) -> str:
+    # str.split() with no argument splits on every Unicode whitespace
+    # character, newlines included, so a pasted paragraph becomes one line.
+    return " ".join(unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(text))).split())
+
+
 def clean_question(raw: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    r"""Return the question as one tidy line, or raise :class:`InvalidQuestionError`.
+    r"""Return the question as one tidy line of plain words, or raise :class:`InvalidQuestionError`.
 
     >>> clean_question("  What is\u200b self-compassion?\n\n ")
     'What is self-compassion?'
-    >>> clean_question("<b>kind</b>  words")
-    '<b>kind</b> words'
+    >>> clean_question("<b>kind</b>  words &lt;i&gt;")
+    'kind words'
     """
     if raw is None:
         raise InvalidQuestionError("Please type a question.")
     if not isinstance(raw, str):
         raise InvalidQuestionError("Please type your question as plain text.")
     text = unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(raw)))
-    # str.split() with no argument splits on every Unicode whitespace
-    # character, newlines included, so a pasted paragraph becomes one line.
-    text = " ".join(text.split())
+    if len(text) <= max(20 * max_chars, _MARKUP_READ_CHARS):
+        # Markup can hide markup ("&lt;b&gt;", "<<b>b>"): strip until nothing changes, so that
+        # cleaning a cleaned question changes nothing.
+        previous = None
+        for _ in range(20):
+            if text == previous:
+                break
+            previous, text = text, _one_line(strip_markup(text))
+    else:
+        text = _one_line(text)
     if not text:
         raise InvalidQuestionError("Please type a question.")
     if len(text) > max_chars:
