@@ -11,6 +11,8 @@ import click
 from assistant.cli.output import echo_json, format_answer, handle_errors
 from assistant.config import Settings
 
+MODES = ("extractive", "ollama", "openai", "local")
+
 
 def _read_batch_line(line: str) -> tuple[Any, list[str]]:
     """A batch line: plain text, or a JSON object with "question" and optional "history"."""
@@ -31,9 +33,23 @@ def _read_batch_line(line: str) -> tuple[Any, list[str]]:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object; without QUESTION, one per stdin line.")
 @click.option("--after", "history", multiple=True, help="A previous question of the conversation (repeatable).")
 @click.option("--top-k", type=click.IntRange(1, 10), default=None, help="Most passages to cite.")
+@click.option(
+    "--mode", type=click.Choice(MODES), default=None,
+    help="How the answer is written (default: ASSISTANT_ANSWER_MODE, else extractive). Generated sentences are "
+    "shown only once verified against the passages they cite.",
+)  # fmt: skip
+@click.option("--unverified", is_flag=True, help="Show generated sentences that fail verification, marked, too.")
 @click.pass_obj
 @handle_errors
-def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[str, ...], top_k: int | None) -> None:
+def ask(
+    settings: Settings,
+    question: str | None,
+    as_json: bool,
+    history: tuple[str, ...],
+    top_k: int | None,
+    mode: str | None,
+    unverified: bool,
+) -> None:
     """Answer a question from the corpus, citing the exact passages.
 
     \b
@@ -41,9 +57,15 @@ def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[
         assistant ask "How does self-compassion help with stress?"
         assistant ask --after "How does it help with stress?" "what about the body?"
         printf 'Who wrote the article?\nWhat is self-compassion?\n' | assistant ask --json
+        ASSISTANT_LLM_BASE_URL=http://127.0.0.1:11434 ASSISTANT_LLM_MODEL=llama3.2 assistant ask --mode ollama "..."
+        assistant ask --mode local "How do I stop being so hard on myself?"
     """
     from assistant.answer.assistant import Assistant
 
+    if mode:
+        settings = settings.model_copy(update={"answer_mode": mode})
+    if unverified:
+        settings = settings.model_copy(update={"show_unverified": True})
     assistant = Assistant(settings)
     if question is None:
         if not as_json:
@@ -54,11 +76,18 @@ def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[
             echo_json(result.to_dict())
             sys.stdout.flush()
         return
-    result = assistant.ask(question, list(history), top_k=top_k)
     if as_json:
-        echo_json(result.to_dict())
-    else:
-        click.echo(format_answer(result.to_dict()))
+        echo_json(assistant.ask(question, list(history), top_k=top_k).to_dict())
+        return
+    # Verified sentences are printed as they pass; the sources follow once the answer is complete.
+    stream = assistant.stream(question, list(history), top_k=top_k)
+    if settings.answer_mode == "extractive":
+        click.echo(format_answer(stream.answer.to_dict()))
+        return
+    for text in stream:
+        click.echo(text, nl=False)
+    click.echo("")
+    click.echo(format_answer({**stream.answer.to_dict(), "answer": None}))
 
 
 @click.command()
