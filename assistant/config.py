@@ -109,13 +109,13 @@ class Settings(BaseSettings):
     )
     # Verification: calibrated on the question sets in eval/ by `assistant eval` (see README).
     verify_min_overlap: float = Field(
-        0.5,
+        0.45,
         ge=0.0,
         le=1.0,
         description="Least share of a generated sentence's content words found in the passages it cites.",
     )
     verify_min_similarity: float = Field(
-        0.45,
+        0.30,
         ge=0.0,
         le=1.0,
         description="Least cosine similarity between a generated sentence and the closest passage it cites.",

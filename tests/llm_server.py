@@ -8,6 +8,7 @@ of the request that writes one), an HTTP error, a delay, a malformed body.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -71,10 +72,8 @@ class ScriptedServer:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 request = Request(path=self.path, headers={k.lower(): v for k, v in self.headers.items()}, raw=raw)
-                try:
+                with contextlib.suppress(ValueError):
                     request.body = json.loads(raw)
-                except ValueError:
-                    pass
                 server.requests.append(request)
                 script = server.scripts.popleft() if server.scripts else Script(status=500)
                 time.sleep(script.delay)
@@ -133,10 +132,8 @@ class ScriptedServer:
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                try:
+                with contextlib.suppress(OSError):
                     self.wfile.write(body)
-                except OSError:
-                    pass
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True

@@ -123,7 +123,7 @@ def test_eval_reports_every_question_set_it_is_given(cli, tmp_path):
     for name, questions in rows.items():
         (tmp_path / name).write_text("\n".join(json.dumps(q) for q in questions) + "\n", encoding="utf-8")
         paths += ["--questions", str(tmp_path / name)]
-    result = cli("eval", "--json", *paths, "--crisis", str(ROOT / "eval/crisis.jsonl"))
+    result = cli("eval", "--json", *paths, "--crisis", str(ROOT / "eval/crisis.jsonl"), "--modes", "extractive")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [s["path"] for s in report["sets"]] == [str(tmp_path / "small.jsonl"), str(tmp_path / "other.jsonl")]

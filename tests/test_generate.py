@@ -102,9 +102,7 @@ def test_a_faithful_streamed_answer_keeps_its_sentences_and_exact_citations(open
 
 
 def test_a_plain_reply_is_verified_the_same_way(make_assistant, server):
-    assistant = make_assistant(
-        answer_mode="openai", llm_base_url=server.url + "/v1", llm_stream=False, llm_timeout=3.0
-    )
+    assistant = make_assistant(answer_mode="openai", llm_base_url=server.url + "/v1", llm_stream=False, llm_timeout=3.0)
     server.script(Script(reply=faithful_then("")))
     answer = assistant.ask(QUESTION)
     assert server.requests[0].body.get("stream") in (None, False)
@@ -209,9 +207,7 @@ def test_an_instruction_planted_in_a_document_does_not_change_what_is_shown(make
     ids=["timeout", "server error", "bad key", "empty reply", "malformed reply"],
 )
 def test_backend_failures_fall_back_with_a_message(make_assistant, server, script, message):
-    assistant = make_assistant(
-        answer_mode="openai", llm_base_url=server.url + "/v1", llm_stream=False, llm_timeout=1.0
-    )
+    assistant = make_assistant(answer_mode="openai", llm_base_url=server.url + "/v1", llm_stream=False, llm_timeout=1.0)
     server.script(script)
     answer = assistant.ask(QUESTION)
     assert answer.status == "answered" and answer.verification.fell_back
@@ -297,3 +293,32 @@ def test_ask_json_adds_mode_and_verification_and_keeps_the_key_out_of_logs(setti
     )  # fmt: skip
     plain = json.loads(extractive.stdout)
     assert plain["mode"] == "extractive" and "verification" not in plain and len(server.requests) == 1
+
+
+def test_eval_scores_a_generated_mode_with_the_share_of_sentences_kept(settings, indexer, server, tmp_path):
+    questions = [
+        {"id": "a1", "question": QUESTION, "category": "direct", "answerable": True, "fact": ["opportunities for growth"],
+         "gold": [{"source_id": "healing-from-within", "quote": "opportunities for growth"}]},
+        {"id": "a2", "question": "What is the capital of France?", "category": "out_of_scope", "answerable": False},
+    ]  # fmt: skip
+    path = tmp_path / "small.jsonl"
+    path.write_text("\n".join(json.dumps(q) for q in questions) + "\n", encoding="utf-8")
+    server.script(Script(reply=faithful_then("Bali retreats cure all shame [1].")))
+    env = {
+        **os.environ, "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir), "ASSISTANT_LLM_BASE_URL": server.url + "/v1",
+        "ASSISTANT_LLM_TIMEOUT": "5",
+    }  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant", "eval", "--json", "--questions", str(path), "--modes", "extractive,openai",
+         "--generated-questions", "0"],
+        env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    report = json.loads(result.stdout)
+    rows = {row["name"]: row for row in report["sets"][0]["metrics"]}
+    generated = rows["hybrid, openai (2 questions)"]
+    assert generated["kept"] == pytest.approx(2 / 3) and generated["fell_back"] == 0.0
+    assert generated["refused_out_of_scope"] == 1.0 and rows["hybrid"]["kept"] is None
+    assert len(server.requests) == 1  # the out-of-scope question never reached the model
+    calibration = report["verification_calibration"]
+    assert calibration["pairs"]["supported"] == 1 and "accepted_with_settings" in calibration
