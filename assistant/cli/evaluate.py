@@ -56,7 +56,7 @@ def evaluate(
         assistant eval --modes extractive,local --generated-questions 10
     """
     from assistant.evaluation import run_full_eval
-    from assistant.evaluation.generated import available_modes
+    from assistant.llm.backends import available_modes
 
     reasons = available_modes(settings)
     if modes == "available":

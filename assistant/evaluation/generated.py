@@ -1,8 +1,9 @@
 """Generated answer modes in ``assistant eval``: which modes can run, the support check's calibration.
 
-**Which modes.** ``extractive`` always; ``local`` when its GGUF file and
-libraries are installed; ``ollama`` or ``openai`` when it is the configured
-answer mode and a server address is set (servers are not probed). A
+**Which modes.** ``llm.backends.available_modes``: ``extractive`` always;
+``local`` when its GGUF file and libraries are installed; ``ollama`` or
+``openai`` when it is the configured answer mode and a server address is
+set (servers are not probed). A
 generated mode answers an evenly spread subset of each question set (a small
 local model takes tens of seconds per answer on a laptop CPU); the
 extractive pipeline is scored on the same subset beside it.
@@ -39,20 +40,8 @@ from assistant.answer.assistant import Answer, Assistant
 from assistant.answer.kinds import contextual_query
 from assistant.answer.verify import overlap
 from assistant.config import Settings
-from assistant.llm.backends import GENERATED_MODES, unavailable
 
 MAX_WRONGLY_ACCEPTED = 0.10  # share of mis-cited and invented stand-ins the calibrated thresholds may accept
-
-
-def available_modes(settings: Settings) -> dict[str, str]:
-    """Each answer mode, mapped to "" when it can run here or to the reason it cannot."""
-    reasons = {"extractive": ""}
-    for mode in GENERATED_MODES:
-        if mode in ("ollama", "openai") and settings.answer_mode != mode:
-            reasons[mode] = f"not the configured answer mode (ASSISTANT_ANSWER_MODE={mode} to evaluate it)"
-        else:
-            reasons[mode] = unavailable(settings, mode)
-    return reasons
 
 
 def spread(items: Sequence[Any], limit: int) -> list[Any]:

@@ -84,6 +84,20 @@ def unavailable(settings: Settings, mode: str) -> str:
     return ""
 
 
+def available_modes(settings: Settings) -> dict[str, str]:
+    """Each answer mode, mapped to "" when it can run here or to the reason it cannot (for a mode picker).
+
+    A server mode counts only when it is the configured one: one address cannot serve both protocols.
+    """
+    reasons = {"extractive": ""}
+    for mode in GENERATED_MODES:
+        if mode in ("ollama", "openai") and settings.answer_mode != mode:
+            reasons[mode] = f"not the configured answer mode (set ASSISTANT_ANSWER_MODE={mode})"
+        else:
+            reasons[mode] = unavailable(settings, mode)
+    return reasons
+
+
 def reply_text(model: BaseChatModel, messages: Sequence[BaseMessage], stream: bool, timeout: float) -> Iterator[str]:
     """The model's reply, piece by piece as it arrives (or whole when ``stream`` is off).
 
