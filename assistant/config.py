@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     llm_stream: bool = Field(True, description="Ask the server to stream its reply, so sentences appear as verified.")
     llm_passages: int = Field(5, ge=1, le=10, description="Most retrieved passages handed to the model.")
     llm_history_turns: int = Field(3, ge=0, le=10, description="Earlier questions of the conversation the model sees.")
-    llm_threads: int = Field(0, ge=0, description="CPU threads for the local model; 0: the machine's cores, at most 4.")
+    llm_threads: int = Field(0, ge=0, description="CPU threads for the local model; 0: torch's default.")
     show_unverified: bool = Field(
         False,
         description="Show generated sentences that fail verification, marked unverified, instead of dropping them.",

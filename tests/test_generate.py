@@ -293,6 +293,16 @@ def test_ask_json_adds_mode_and_verification_and_keeps_the_key_out_of_logs(setti
     )  # fmt: skip
     plain = json.loads(extractive.stdout)
     assert plain["mode"] == "extractive" and "verification" not in plain and len(server.requests) == 1
+    # In a terminal: the verified sentences as they pass, then their sources.
+    server.script(Script(reply=faithful_then("Bali retreats cure all shame [1].")))
+    human = subprocess.run(
+        [sys.executable, "-m", "assistant", "ask", "--mode", "openai", QUESTION], env=env, capture_output=True,
+        text=True, timeout=300,
+    )  # fmt: skip
+    assert human.returncode == 0, human.stderr[-2000:]
+    shown, sources = human.stdout.split("Sources:")
+    assert shown.strip() == data["answer"] and "Bali" not in human.stdout
+    assert data["citations"][0]["quote"].splitlines()[0] in sources
 
 
 def test_eval_scores_a_generated_mode_with_the_share_of_sentences_kept(settings, indexer, server, tmp_path):
