@@ -77,6 +77,12 @@ def unavailable(settings: Settings, mode: str) -> str:
         return ""
     if mode in ("ollama", "openai") and not settings.llm_base_url:
         return "no server configured (ASSISTANT_LLM_BASE_URL)"
+    if mode == "local":
+        import importlib.util
+
+        missing = [name for name in ("transformers", "gguf", "accelerate") if importlib.util.find_spec(name) is None]
+        if missing:
+            return f"missing {', '.join(missing)}: run `pip install {' '.join(missing)}` (or `make install`)"
     try:
         chat_model(settings, mode)
     except AssistantError as e:
