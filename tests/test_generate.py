@@ -261,6 +261,7 @@ def test_the_request_fences_the_passages_and_sends_the_key_only_as_a_header(open
 
 
 def test_a_crisis_never_reaches_the_model_and_neither_does_not_found(openai, server):
+    assert openai.stream("I don't want to be alive anymore").status == "crisis"  # known before reading the stream
     crisis = openai.ask("I don't want to be alive anymore")
     not_found = openai.ask("Who won the 2022 FIFA World Cup?")
     assert crisis.status == "crisis" and not_found.status == "not_found"

@@ -75,6 +75,11 @@ class AnswerStream:
 
         return cls(pieces, answer)
 
+    @property
+    def status(self) -> str:
+        """answered, not_found, crisis or invalid: decided before any model call, so known before iterating."""
+        return self._answer.status
+
     def __iter__(self) -> Iterator[str]:
         yield from self._pieces
         self._done = True
