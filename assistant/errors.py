@@ -51,3 +51,7 @@ class InvalidQuestionError(AssistantError):
 
 class FetchError(AssistantError):
     """A web source could not be fetched; its previous snapshot is kept."""
+
+
+class BackendError(AssistantError):
+    """The language model could not write an answer: server down, timeout, refused key, unusable reply."""

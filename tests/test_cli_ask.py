@@ -147,7 +147,7 @@ def test_eval_reports_every_question_set_it_is_given(cli, tmp_path):
         {"text": "this commute is murdering me every single morning", "label": "safe", "category": "idiom"},
     ]
     (tmp_path / "crisis.jsonl").write_text("\n".join(json.dumps(r) for r in crisis_lines) + "\n", encoding="utf-8")
-    result = cli("eval", "--json", *paths, "--crisis", str(tmp_path / "crisis.jsonl"))
+    result = cli("eval", "--json", *paths, "--crisis", str(tmp_path / "crisis.jsonl"), "--modes", "extractive")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert [s["path"] for s in report["sets"]] == [str(tmp_path / "small.jsonl"), str(tmp_path / "other.jsonl")]

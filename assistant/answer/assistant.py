@@ -8,7 +8,9 @@ closest passages are offered as related, never as an answer.
 
 Order of work for every question: clean it, assess it for a crisis (no
 retrieval at all when it is one; see ``assistant.safety``), decide its kind once (``answer.kinds``),
-retrieve, compose.
+retrieve, compose. In a generated mode (``answer.generate``) an answered
+question's passages then go to a language model, and only its verified
+sentences are shown; the extractive answer stays the fallback.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ from typing import Any
 
 from assistant.answer.citations import Citation, citation_for
 from assistant.answer.compose import compose, definitions_first, is_bibliographic, not_found_message, select_passages
+from assistant.answer.generate import AnswerStream, Generator, passages_for_model
 from assistant.answer.kinds import Kind, classify, clean_question, contextual_query
 from assistant.answer.retrieval import Hit, Mode, Retriever
+from assistant.answer.verify import Verification
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError
 from assistant.index.library import Library
@@ -44,9 +48,15 @@ class Answer:
     query: str = ""  # what was searched for: the question, with the previous turn for a follow-up
     resources: str = ""  # crisis resources shown with this answer, if any
     safety: str = "none"  # the safety level of the question: none, concern or crisis
+    mode: str = "extractive"  # the answer mode asked for: extractive, ollama, openai or local
+    note: str = ""  # why a generated answer fell back to quotes, or stopped early
+    verification: Verification | None = None  # generated modes only: what verification kept and dropped
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["verification"] is None:
+            del data["verification"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -67,12 +77,25 @@ class Pipeline:
 class Assistant:
     """Answers questions from the current index. Safe to share between threads."""
 
-    def __init__(self, settings: Settings, library: Library | None = None, pipeline: Pipeline = Pipeline()) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library | None = None,
+        pipeline: Pipeline = Pipeline(),
+        generator: Generator | None = None,
+    ) -> None:
         self.settings = settings
         self.library = library or Library(settings)
         self.pipeline = pipeline
         self._retriever: Retriever | None = None
+        self._generator = generator
         self._lock = threading.Lock()
+
+    def generator(self) -> Generator:
+        with self._lock:
+            if self._generator is None:
+                self._generator = Generator(self.settings, self.library.embedder.embed)
+            return self._generator
 
     def retriever(self) -> Retriever:
         generation = self.library.generation()
@@ -110,8 +133,31 @@ class Assistant:
         self.retriever()
         self.library.embedder.embed_query("warm up")
 
-    def ask(self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None) -> Answer:
-        """Answer one question; ``history`` holds the conversation's previous questions, oldest first."""
+    def ask(
+        self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
+    ) -> Answer:
+        """Answer one question; ``history`` holds the conversation's previous questions, oldest first.
+
+        ``mode`` overrides the answer mode of the settings for this question.
+        """
+        return self.stream(raw_question, history, top_k, mode).answer
+
+    def stream(
+        self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
+    ) -> AnswerStream:
+        """The answer as text to show while it is written (verified sentences as they pass), then ``.answer``."""
+        started = time.perf_counter()
+        mode = mode or self.settings.answer_mode
+        answer, passages, turns = self._extractive(raw_question, history, top_k)
+        answer.mode = mode
+        if mode == "extractive" or answer.status != "answered":
+            return AnswerStream.finished(answer)
+        return self.generator().stream(answer, passages, turns, mode, started)
+
+    def _extractive(
+        self, raw_question: Any, history: Sequence[str], top_k: int | None
+    ) -> tuple[Answer, list[Hit], list[str]]:
+        """The extractive answer, the passages a model would get, and the conversation's ordinary turns."""
         started = time.perf_counter()
         settings = self.settings
         try:
@@ -126,7 +172,7 @@ class Assistant:
                 elif safety.shows_lines:
                     refused.resources = CRISIS_RESOURCES
             refused.timings_ms = _since(started)
-            return refused
+            return refused, [], []
         embedder = self.library.embedder
         # One model call for the safety check's readings and the search query: the embedder
         # remembers both. The query read here is the one classify reads when no earlier turn was a crisis.
@@ -140,7 +186,7 @@ class Assistant:
             return Answer(
                 question=question, status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
                 safety=safety.level.value, timings_ms=_since(started),
-            )  # fmt: skip
+            ), [], []  # fmt: skip
         # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
         ordinary_turns = [turn for i, turn in enumerate(history) if i not in safety.crisis_turns]
         limit = top_k or settings.top_k
@@ -210,7 +256,10 @@ class Assistant:
             "compose": round((t2 - t1) * 1000, 2),
             "total": round((t2 - started) * 1000, 2),
         }
-        return answer
+        passages = (
+            chosen if kind.kind is Kind.ABOUT_SOURCES else passages_for_model(chosen, hits, settings.llm_passages)
+        )
+        return answer, passages, ordinary_turns
 
 
 def _since(started: float) -> dict[str, float]:

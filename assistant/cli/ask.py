@@ -29,6 +29,8 @@ log = logging.getLogger(__name__)
 # Earlier questions of a conversation read with one question; a follow-up needs only the last few.
 MAX_HISTORY_TURNS = 20
 
+MODES = ("extractive", "ollama", "openai", "local")
+
 
 def history_problem(history: Sequence[Any], max_chars: int, max_turns: int = MAX_HISTORY_TURNS) -> str:
     """Why a conversation's earlier questions cannot be read ('' when they can).
@@ -133,9 +135,23 @@ def _answer_batch(assistant: Any, settings: Settings, history: list[str], top_k:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object; without QUESTION, one per stdin line.")
 @click.option("--after", "history", multiple=True, help="A previous question of the conversation (repeatable).")
 @click.option("--top-k", type=click.IntRange(1, 10), default=None, help="Most passages to cite.")
+@click.option(
+    "--mode", type=click.Choice(MODES), default=None,
+    help="How the answer is written (default: ASSISTANT_ANSWER_MODE, else extractive). Generated sentences are "
+    "shown only once verified against the passages they cite.",
+)  # fmt: skip
+@click.option("--unverified", is_flag=True, help="Show generated sentences that fail verification, marked, too.")
 @click.pass_obj
 @handle_errors
-def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[str, ...], top_k: int | None) -> None:
+def ask(
+    settings: Settings,
+    question: str | None,
+    as_json: bool,
+    history: tuple[str, ...],
+    top_k: int | None,
+    mode: str | None,
+    unverified: bool,
+) -> None:
     """Answer a question from the corpus, citing the exact passages.
 
     \b
@@ -143,9 +159,15 @@ def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[
         assistant ask "How does self-compassion help with stress?"
         assistant ask --after "How does it help with stress?" "what about the body?"
         printf 'Who wrote the article?\nWhat is self-compassion?\n' | assistant ask --json
+        ASSISTANT_LLM_BASE_URL=http://127.0.0.1:11434 ASSISTANT_LLM_MODEL=llama3.2 assistant ask --mode ollama "..."
+        assistant ask --mode local "How do I stop being so hard on myself?"
     """
     from assistant.answer.assistant import Assistant
 
+    if mode:
+        settings = settings.model_copy(update={"answer_mode": mode})
+    if unverified:
+        settings = settings.model_copy(update={"show_unverified": True})
     assistant = Assistant(settings)
     warn_about_the_index(assistant.library)
     if question is None:
@@ -157,12 +179,20 @@ def ask(settings: Settings, question: str | None, as_json: bool, history: tuple[
         return
     if problem := history_problem(list(history), settings.max_question_chars):
         data = _invalid(f"--after: {problem}")
-    else:
-        data = assistant.ask(question, list(history), top_k=top_k).to_dict()
+        echo_json(data) if as_json else click.echo(format_answer(data))
+        return
     if as_json:
-        echo_json(data)
-    else:
-        click.echo(format_answer(data))
+        echo_json(assistant.ask(question, list(history), top_k=top_k).to_dict())
+        return
+    # Verified sentences are printed as they pass; the sources follow once the answer is complete.
+    stream = assistant.stream(question, list(history), top_k=top_k)
+    if settings.answer_mode == "extractive":
+        click.echo(format_answer(stream.answer.to_dict()))
+        return
+    for text in stream:
+        click.echo(text, nl=False)
+    click.echo("")
+    click.echo(format_answer({**stream.answer.to_dict(), "answer": None}))
 
 
 @click.command()

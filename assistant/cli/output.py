@@ -62,8 +62,10 @@ def _format_citation(c: dict[str, Any], prefix: str = "") -> str:
 
 
 def format_answer(answer: dict[str, Any]) -> str:
-    """An answer as a person reads it in a terminal."""
-    parts = [answer["answer"]]
+    """An answer as a person reads it in a terminal (``answer`` None: the sources only, the text already shown)."""
+    parts = [] if answer["answer"] is None else [answer["answer"]]
+    if answer.get("note") and answer["answer"] is not None:
+        parts.insert(0, answer["note"])
     if answer["citations"]:
         parts.append("Sources:\n" + "\n".join(_format_citation(c) for c in answer["citations"]))
     if answer["related"]:

@@ -20,11 +20,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
 from assistant.answer.citations import source_fields
 from assistant.config import Settings
-from assistant.ingest.corpus import Document, scan
-from assistant.index.embeddings import Embedder
 from assistant.errors import (
     AssistantError,
     IndexBusyError,
@@ -33,19 +30,21 @@ from assistant.errors import (
     IndexMissingError,
     IndexStorageError,
 )
+from assistant.index.embeddings import Embedder
 from assistant.index.store import (
     ChunkRecord,
     Generation,
     IndexInfo,
     SourceRecord,
     clean_up,
-    current_generation,
     new_building_dir,
     open_current,
     point_at,
     publish,
     storage_problem,
 )
+from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
+from assistant.ingest.corpus import Document, scan
 
 log = logging.getLogger(__name__)
 
@@ -231,7 +230,9 @@ class Indexer:
         except IndexMissingError:
             return None
         except IndexDamagedError as e:
-            log.warning("rebuilding an index whose files are damaged index_dir=%s reason=%s", self.settings.index_dir, e)
+            log.warning(
+                "rebuilding an index whose files are damaged index_dir=%s reason=%s", self.settings.index_dir, e
+            )
             return None
         except IndexMismatchError:
             if tolerate_mismatch:
