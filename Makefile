@@ -13,7 +13,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run index test browser lint eval bench clean
+.PHONY: install run index test browser screenshots lint eval bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,9 @@ install: $(STAMP)
 index: install
 	$(BIN)/assistant index
 
+# serve.py loads the model as the server starts, before the first reader arrives.
 run: index
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 # The browser test drives Debian's Chromium. Where apt can run (as root, as in CI)
 # it is installed; elsewhere the test reports itself skipped with the reason.
@@ -44,9 +45,13 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest -q
 
+# The browser tests, writing their screenshots of the app's main states where the README shows them.
+screenshots: install browser
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
+
 lint: install
-	$(BIN)/ruff check assistant tests app.py
-	$(BIN)/ruff format --check assistant tests app.py
+	$(BIN)/ruff check assistant app_pages tests app.py serve.py
+	$(BIN)/ruff format --check assistant app_pages tests app.py serve.py
 	$(BIN)/mypy
 
 eval: index

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         5_000_000, ge=1, description="Largest web page fetched, in bytes; reading stops past it and nothing is saved."
     )
     fetch_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one web page.")
+    fetch_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks fetched even though they are not public (loopback, private, link-local, reserved), "
+        'such as ["127.0.0.1/32"] for a local test server; empty: only public addresses.',
+    )
 
     # Generated answers. Extractive (quotes only) is the default, and the fallback whenever a model fails.
     answer_mode: Literal["extractive", "ollama", "openai", "local"] = Field(
@@ -128,6 +133,33 @@ class Settings(BaseSettings):
     stream_pause: float = Field(
         0.05, ge=0.0, le=2.0, description="Seconds the app waits between sentences as it writes an answer; 0: at once."
     )
-    paragraph_chars: int = Field(
-        700, ge=0, description="Most characters of a cited passage's paragraph the app shows on each side of it."
+    starter_questions: list[str] = Field(
+        [
+            "What is self-compassion?",
+            "How does self-compassion help with stress?",
+            "Is self-compassion the same as self-pity?",
+            "How can I be kinder to myself after a mistake?",
+            "Who wrote the article, and what does it cite?",
+        ],
+        description="Questions offered on an empty conversation, to show what can be asked (a JSON list; 4 to 6 "
+        "read best).",
     )
+    conversation_days: float = Field(
+        90, gt=0, description="Days a conversation nobody has opened is kept before it is deleted."
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="The maintainer's token. When set, the app has a maintainer page (/maintain) that opens to "
+        "whoever enters it: re-index, upload, feedback export. When unset, there is no such page and those "
+        "actions are command-line only. At least 16 characters; a long random string is best.",
+    )
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        value = token.get_secret_value().strip() if token is not None else ""
+        if not value:
+            return None  # ASSISTANT_ADMIN_TOKEN="" means no maintainer page, like no variable at all
+        if len(value) < 16:
+            raise ValueError("the maintainer token must be at least 16 characters long")
+        return SecretStr(value)

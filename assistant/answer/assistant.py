@@ -6,8 +6,8 @@ marker, so it cannot say anything the sources do not. When the best passage
 is not similar enough to the question, the answer is ``not_found`` and the
 closest passages are offered as related, never as an answer.
 
-Order of work for every question: clean it, check it for a crisis (no
-retrieval at all when it is one), decide its kind once (``answer.kinds``),
+Order of work for every question: clean it, assess it for a crisis (no
+retrieval at all when it is one; see ``assistant.safety``), decide its kind once (``answer.kinds``),
 retrieve, compose. In a generated mode (``answer.generate``) an answered
 question's passages then go to a language model, and only its verified
 sentences are shown; the extractive answer stays the fallback.
@@ -32,7 +32,7 @@ from assistant.config import Settings
 from assistant.errors import InvalidQuestionError
 from assistant.index.library import Library
 from assistant.ingest.chunking import is_heading, passage_text
-from assistant.safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
+from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess, units
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: str = ""  # what was searched for: the question, with the previous turn for a follow-up
     resources: str = ""  # crisis resources shown with this answer, if any
+    safety: str = "none"  # the safety level of the question: none, concern or crisis
     mode: str = "extractive"  # the answer mode asked for: extractive, ollama, openai or local
     note: str = ""  # why a generated answer fell back to quotes, or stopped early
     verification: Verification | None = None  # generated modes only: what verification kept and dropped
@@ -163,33 +164,31 @@ class Assistant:
             question = clean_question(raw_question, settings.max_question_chars)
         except InvalidQuestionError as e:
             # An over-long message is still read for a crisis first: the limit must not hide one.
+            refused = Answer(question="", status="invalid", answer=str(e))
             if isinstance(raw_question, str) and raw_question.strip():
-                text = raw_question[: 20 * settings.max_question_chars]
-                embedder = self.library.embedder if len(text) <= 5 * settings.max_question_chars else None
-                if check_crisis(text, embedder).is_crisis:
-                    return Answer(
-                        question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
-                        timings_ms=_since(started),
-                    ), [], []  # fmt: skip
-            return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started)), [], []
-        # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
-        crisis_turns = [turn for turn in history if check_crisis(turn).is_crisis]
-        ordinary_turns = [turn for turn in history if turn not in crisis_turns]
+                safety = assess(raw_question[: 5 * settings.max_question_chars], (), self.library.embedder.embed)
+                if safety.level is Level.CRISIS:
+                    refused = Answer(question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES)
+                elif safety.shows_lines:
+                    refused.resources = CRISIS_RESOURCES
+            refused.timings_ms = _since(started)
+            return refused, [], []
         embedder = self.library.embedder
-        # One model call for the crisis check's sentences and the search query (the query is read
-        # here as classify will read it; the embedder remembers both).
+        # One model call for the safety check's readings and the search query: the embedder
+        # remembers both. The query read here is the one classify reads when no earlier turn was a crisis.
         embed_started = time.perf_counter()
-        embedder.embed(
-            [contextual_query(question, ordinary_turns), *canonical_sentences(question)][: embedder.REMEMBER_BATCH]
-        )
+        alone, with_turns = units(question, history)
+        embedder.embed([contextual_query(question, history), *alone, *([with_turns] if with_turns else [])])
         embed_ms = round((time.perf_counter() - embed_started) * 1000, 2)
-        crisis = check_crisis(question, embedder)
-        if crisis.is_crisis:
-            log.info("crisis check matched reason=%s", crisis.reason)
+        safety = assess(question, history, embedder.embed)
+        if safety.level is Level.CRISIS:
+            log.info("crisis reply reasons=%s", ",".join(safety.reasons))
             return Answer(
                 question=question, status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
-                timings_ms=_since(started),
+                safety=safety.level.value, timings_ms=_since(started),
             ), [], []  # fmt: skip
+        # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
+        ordinary_turns = [turn for i, turn in enumerate(history) if i not in safety.crisis_turns]
         limit = top_k or settings.top_k
         pipeline = self.pipeline
         t0 = time.perf_counter()
@@ -213,6 +212,8 @@ class Assistant:
         )  # fmt: skip
         query = kind.query
         hits = search(query)
+        if kind.article_only:  # a file or page added to the corpus never answers for the article
+            hits = [h for h in hits if h.source.kind in {"article", "reference"}]
         t1 = time.perf_counter()
 
         def names_it(hit: Hit) -> bool:  # the question names something in this passage
@@ -242,9 +243,12 @@ class Assistant:
             message = not_found_message(list(retriever.sources.values()))
             message = f"{message} {kind.note}" if kind.note else message
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
-        # The resources stay with a conversation that had a crisis turn (the app keeps them on screen too).
-        if crisis.mentions_topic or crisis_turns:
+        # The lines stay with a conversation that had a crisis or a concern turn.
+        if safety.shows_lines:
             answer.resources = CRISIS_RESOURCES
+        if safety.level is Level.CONCERN:
+            answer.safety = safety.level.value
+            answer.resources = f"{CONCERN_NOTE}\n\n{CRISIS_RESOURCES}"
         t2 = time.perf_counter()
         answer.timings_ms = {
             "embed": embed_ms,  # the question, for the crisis check and the search, in one model call

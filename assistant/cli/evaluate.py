@@ -13,12 +13,15 @@ from assistant.config import Settings
 @click.command("eval")
 @click.option(
     "--questions", "question_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
-    default=[Path(f"eval/{name}.jsonl") for name in ("questions", "independent", "unseen", "common", "heldout")],
+    default=[
+        Path(f"eval/{name}.jsonl")
+        for name in ("questions", "independent", "unseen", "common", "heldout", "layout_heldout")
+    ],
     show_default=True, help="Question set (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option(
     "--crisis", "crisis_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
-    default=[Path("eval/crisis.jsonl"), Path("eval/crisis_heldout.jsonl")],
+    default=[Path("eval/crisis_sealed.jsonl")],
     show_default=True, help="Labelled crisis expressions (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option(

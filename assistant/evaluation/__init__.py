@@ -133,7 +133,8 @@ HEADER = [
 def score(name: str, questions: Sequence[EvalQuestion], answers: Sequence[Answer], texts: dict[str, str]) -> Metrics:
     answerable = [(q, a) for q, a in zip(questions, answers, strict=True) if q.answerable]
     out_of_scope = [a for q, a in zip(questions, answers, strict=True) if q.category == "out_of_scope"]
-    near_miss = [a for q, a in zip(questions, answers, strict=True) if q.category == "near_miss"]
+    # "near_topic" is what some sets call a near miss: on the topic, and not answered by the corpus.
+    near_miss = [a for q, a in zip(questions, answers, strict=True) if q.category in {"near_miss", "near_topic"}]
     ranks, facts, failures = [], [], []
     by_category: dict[str, list[int]] = {}
     for q, a in answerable:
@@ -387,28 +388,26 @@ def run_full_eval(
         + json.dumps(result["verification_calibration"])
     )
     result["crisis"] = []
-    for crisis_path in crisis_paths:
-        from assistant.evaluation.crisis import evaluate_crisis
+    if crisis_paths:
+        from assistant.evaluation import crisis
 
-        # The rules alone and with the similarity check: whether the model earns its place.
-        checks = {
-            "rules only": evaluate_crisis(crisis_path),
-            "rules + similarity": evaluate_crisis(crisis_path, embedder),
-        }
-        rows = [
-            {
-                "check": name,
-                "crisis expressions": c.crisis_total,
-                "near misses": c.safe_total,
-                "recall": round(c.recall, 3),
-                "false-positive rate": round(c.false_positive_rate, 3),
-                "missed": c.misses,
-                "false alarms": c.false_alarms,
-            }
-            for name, c in checks.items()
-        ]
-        result["crisis"].append({"path": str(crisis_path), "checks": rows})
-        sections += [f"Crisis check on {crisis_path}", format_crisis(rows)]
+        for crisis_path in crisis_paths:
+            items = crisis.load_labelled(crisis_path)
+            found = crisis.levels(items, crisis.cached(embedder.embed, items))
+            summary = crisis.summary_rows(items, found)
+            by_category = crisis.category_rows(items, found["rules + classifier (product)"])
+            result["crisis"].append({"path": str(crisis_path), "summary": summary, "categories": by_category})
+            sections += [
+                f"Safety check on {crisis_path} (95% bootstrap intervals)",
+                format_table(crisis.SUMMARY_HEADER, summary),
+                "The product by category",
+                format_table(crisis.CATEGORY_HEADER, by_category),
+            ]
+        concern, flagged_crisis, total = crisis.ordinary_questions_flagged(question_paths, embedder.embed)
+        result["ordinary_flagged"] = {"concern": concern, "crisis": flagged_crisis, "questions": total}
+        sections.append(
+            f"Safety check on the ordinary question sets: concern {concern}/{total}, crisis {flagged_crisis}/{total}"
+        )
     result["robustness"] = report.robustness if report else []
     sections += [
         "Robustness (hostile and unusual questions)",
@@ -419,21 +418,6 @@ def run_full_eval(
     ]
     result["text"] = "\n\n".join(sections)
     return result
-
-
-def format_crisis(rows: Sequence[dict[str, Any]]) -> str:
-    """A table of the checks, then what the last (the product's) missed and flagged wrongly."""
-    keys = [k for k in rows[0] if not isinstance(rows[0][k], list | dict)]
-    table = format_table(keys, [[_fmt(row[k]) for k in keys] for row in rows])
-    product = rows[-1]
-    details = [f"  missed: {text}" for text in product["missed"]] + [
-        f"  false alarm: {t}" for t in product["false alarms"]
-    ]
-    return "\n".join([table, *details])
-
-
-def _fmt(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 # Hostile and unusual questions: what each one must come back as.

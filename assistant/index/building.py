@@ -10,6 +10,7 @@ writes nothing. ``full=True`` embeds everything afresh.
 from __future__ import annotations
 
 import logging
+import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -19,23 +20,31 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
 from assistant.answer.citations import source_fields
 from assistant.config import Settings
-from assistant.ingest.corpus import Document, scan
+from assistant.errors import (
+    AssistantError,
+    IndexBusyError,
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStorageError,
+)
 from assistant.index.embeddings import Embedder
-from assistant.errors import IndexBusyError, IndexMismatchError, IndexMissingError
 from assistant.index.store import (
     ChunkRecord,
     Generation,
     IndexInfo,
     SourceRecord,
     clean_up,
-    current_generation,
     new_building_dir,
     open_current,
+    point_at,
     publish,
+    storage_problem,
 )
+from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
+from assistant.ingest.corpus import Document, scan
 
 log = logging.getLogger(__name__)
 
@@ -159,6 +168,19 @@ class Indexer:
         return IndexInfo.current(self.embedder.name, self.embedder.dimension, self.settings.chunk_max_chars)
 
     def run(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Index the corpus; a full disk, a read-only folder or a permission is an :class:`IndexStorageError`."""
+        try:
+            return self._run(full, progress)
+        except AssistantError:
+            raise
+        except Exception as e:
+            if problem := storage_problem(e):
+                raise IndexStorageError(
+                    f"Could not write the index in {self.settings.index_dir}: {problem} The index in use is unchanged."
+                ) from e
+            raise
+
+    def _run(self, full: bool, progress: Progress | None) -> IndexReport:
         started = time.perf_counter()
         settings = self.settings
         with writer_lock(settings.index_dir):
@@ -181,6 +203,8 @@ class Indexer:
                 if previous is not None and not plan.changes and not full:
                     report.chunks_total = previous.count()
                     report.generation = previous.path.name
+                    if previous.warning:  # it answered in place of a lost or damaged one: make it current
+                        point_at(settings.index_dir, previous.path)
                 else:
                     self._build(documents, plan, previous, report, progress)
             finally:
@@ -197,19 +221,27 @@ class Indexer:
         """The current generation, to compare against and reuse vectors from.
 
         A full rebuild does not need it to be readable: that is how an index
-        built by another model, chunker or Chroma version gets replaced.
+        built by another model, chunker or Chroma version gets replaced. When
+        the current generation is missing or damaged, the newest intact one is
+        compared and reused instead; when none is intact, everything is embedded.
         """
-        if current_generation(self.settings.index_dir) is None:
-            return None
         try:
-            return open_current(self.settings.index_dir, self.settings.collection, self.expected_info())
+            previous = open_current(self.settings.index_dir, self.settings.collection, self.expected_info())
         except IndexMissingError:
+            return None
+        except IndexDamagedError as e:
+            log.warning(
+                "rebuilding an index whose files are damaged index_dir=%s reason=%s", self.settings.index_dir, e
+            )
             return None
         except IndexMismatchError:
             if tolerate_mismatch:
                 log.warning("replacing an index that cannot be read index_dir=%s", self.settings.index_dir)
                 return None
             raise
+        if previous.warning:
+            log.warning("%s", previous.warning)
+        return previous
 
     def _build(
         self,
@@ -248,6 +280,7 @@ class Indexer:
             report.chunks_total = generation.count()
         except BaseException:
             generation.close()
+            shutil.rmtree(building, ignore_errors=True)  # half a build is of no use, and may fill the disk
             raise
         generation.close()
         report.generation = publish(settings.index_dir, building).name

@@ -49,7 +49,7 @@ class Embedder(Embeddings):
     name = MODEL_NAME
     dimension = 384
     REMEMBER = 256  # recent short texts kept with their vectors
-    REMEMBER_BATCH = 8  # requests up to this many texts are remembered; indexing batches are not
+    REMEMBER_BATCH = 16  # requests up to this many texts are remembered; indexing batches are not
 
     def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
         self._model_path = model_path

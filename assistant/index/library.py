@@ -2,7 +2,9 @@
 
 A :class:`Library` opens the current generation lazily and reopens it when a
 writer has published a new one, so a long-running app picks up a re-index
-without a restart and never sees a build in progress.
+without a restart and never sees a build in progress. When the current
+generation is missing or damaged it answers from the newest intact one, and
+:attr:`Library.warning` says so.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
@@ -24,7 +27,7 @@ class Library:
         self.settings = settings
         self._embedder = embedder
         self._generation: Generation | None = None
-        self._pointer_mtime: float | None = None
+        self._pointer: tuple[int | None, Path | None] | None = None  # what CURRENT said when it was opened
         self._lock = threading.Lock()
 
     @property
@@ -38,25 +41,28 @@ class Library:
 
     def generation(self) -> Generation:
         """The current generation, reopened if a newer one was published."""
-        pointer = self.settings.index_dir / CURRENT
+        index_dir = self.settings.index_dir
         with self._lock:
             try:
-                mtime = pointer.stat().st_mtime_ns
+                mtime: int | None = (index_dir / CURRENT).stat().st_mtime_ns
             except FileNotFoundError:
                 mtime = None
+            # The name as well as the time: two publications can fall within one clock tick.
+            pointer = (mtime, current_generation(index_dir))
             current = self._generation
-            if (
-                current is not None
-                and mtime == self._pointer_mtime
-                and current.path == current_generation(self.settings.index_dir)
-            ):
+            if current is not None and pointer == self._pointer:
                 return current
-            fresh = open_current(self.settings.index_dir, self.settings.collection, self.expected_info())
+            fresh = open_current(index_dir, self.settings.collection, self.expected_info())
             log.info("opened index generation=%s", fresh.path.name)
-            self._generation, self._pointer_mtime = fresh, mtime
+            self._generation, self._pointer = fresh, pointer
             if current is not None:
                 current.close()
             return fresh
+
+    @property
+    def warning(self) -> str:
+        """Why the index answering is not the current one ('' when it is)."""
+        return self.generation().warning
 
     def sources(self) -> list[dict[str, Any]]:
         return [{k: v for k, v in asdict(s).items() if k != "text"} for s in self.generation().sources()]
