@@ -34,6 +34,7 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -350,7 +351,9 @@ def current_generation(index_dir: Path) -> Path | None:
 
 def new_building_dir(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{BUILDING_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+    # microseconds in the name, so two builds in one second still sort in the order they were made
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
+    name = f"{BUILDING_PREFIX}{stamp}-{secrets.token_hex(3)}"
     return index_dir / name
 
 
