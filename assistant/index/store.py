@@ -379,11 +379,21 @@ def generations(index_dir: Path) -> list[Path]:
 
 
 def damage(path: Path) -> str:
-    """Why a generation's files cannot be read ('' when they look whole): a missing or damaged database."""
+    """Why a generation's files cannot be read ('' when they look whole): a missing or damaged database.
+
+    A file this user may not read is not damage: that raises :class:`IndexStorageError`.
+    """
     for name in (CATALOG, f"{CHROMA_DIR}/chroma.sqlite3"):
         file = path / name
         if not file.is_file():
             return f"{name} is missing"
+        try:
+            with file.open("rb") as opened:
+                header = opened.read(16)
+        except OSError as e:
+            raise IndexStorageError(f"Could not read the index in {path.parent}: {storage_problem(e) or e}") from e
+        if header != b"SQLite format 3\x00":
+            return f"{name} is damaged (not an SQLite database)"
         try:
             db = sqlite3.connect(_read_only_uri(file, immutable=True), uri=True)
             try:
