@@ -47,6 +47,14 @@ class Settings(BaseSettings):
         description="Least cosine similarity for an answer; between it and answer_threshold a passage must also "
         "share a word with the question that is rare in the corpus. Below it, not_found.",
     )
+    question_threshold: float = Field(
+        0.65,
+        ge=0.0,
+        le=1.0,
+        description="Cosine similarity to a passage question (corpus/passage-questions) above which the corpus "
+        "answers even when the passage's own text is less similar than answer_threshold (chosen on "
+        "training/refusal/calibration.jsonl).",
+    )
     relevance_margin: float = Field(
         0.10, ge=0.0, le=1.0, description="Passages this far below the best one in similarity are not cited."
     )

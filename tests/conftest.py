@@ -33,13 +33,15 @@ def _isolated_env(monkeypatch, tmp_path):
 
 
 def copy_shipped_corpus(target: Path) -> Path:
-    """Copy sources.toml and the files its entries name, and nothing else.
+    """Copy sources.toml, the files its entries name and their passage questions, and nothing else.
 
     The developer's own files and fetched snapshots in corpus/ stay out, so
     what is dropped there or added with `assistant add-url` cannot change a test.
     """
     import shutil
     import tomllib
+
+    from assistant.ingest.questions import QUESTIONS_DIR
 
     manifest = ROOT / "corpus" / "sources.toml"
     target.mkdir(parents=True)
@@ -48,6 +50,7 @@ def copy_shipped_corpus(target: Path) -> Path:
         if file := entry.get("file"):
             (target / file).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(manifest.parent / file, target / file)
+    shutil.copytree(manifest.parent / QUESTIONS_DIR, target / QUESTIONS_DIR)
     return target
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from assistant.answer.assistant import Assistant
-from assistant.answer.compose import compose, inline, select_passages
+from assistant.answer.compose import POINTS_BACK, compose, inline, select_passages
 from assistant.answer.kinds import contextual_query, is_follow_up
 from assistant.answer.retrieval import Hit, fuse, reciprocal_rank_fusion
 from assistant.answer.sources import asked_fields, metadata_passages
@@ -88,7 +90,8 @@ def test_a_reference_line_never_leads_an_answer_that_has_a_passage():
 
 def test_composed_answer_cites_every_passage_verbatim_in_order():
     text, citations = compose([hit(27, 53, 0.8), hit(0, 26, 0.7)])
-    assert text == "Kindness heals old wounds. [1] Rest matters for everyone. [2]"
+    # The best passage leads, saying where it comes from; the next is offered as also relevant.
+    assert text == "The article says: “Kindness heals old wounds.” [1] Also relevant: “Rest matters for everyone.” [2]"
     assert [(c.n, c.quote, c.start, c.end) for c in citations] == [
         (1, "Kindness heals old wounds.", 27, 53),
         (2, "Rest matters for everyone.", 0, 26),
@@ -188,7 +191,7 @@ def test_every_sentence_of_an_answer_carries_a_marker(assistant):
     answer = assistant.ask("How does self-compassion help me grow?")
     assert answer.status == "answered"
     for n, citation in enumerate(answer.citations, start=1):
-        assert f"{inline(citation.quote)} [{n}]" in answer.answer
+        assert f"“{inline(citation.quote)}” [{n}]" in answer.answer
     assert len(answer.citations) <= assistant.settings.top_k
 
 
@@ -336,3 +339,45 @@ def test_a_file_added_to_the_corpus_never_answers_for_the_article(settings, inde
     from_file = assistant.ask("How often should tomato seedlings be watered in hot weather?")
     assert from_file.status == "answered" and from_file.citations[0].kind == "user file"
     assert from_file.answer.startswith("From “Garden notes”, a file added to this corpus:")
+
+
+POINTS_BACK_RE = re.compile(r"^(?:" + "|".join(POINTS_BACK) + r")\b", re.IGNORECASE)
+
+
+# -- how an answer reads ----------------------------------------------------------------------------
+
+
+def test_a_question_about_the_author_is_answered_in_a_sentence_backed_by_the_byline(assistant):
+    answer = assistant.ask("Who wrote the article?")
+    assert answer.answer.startswith("The article was written by Marissa Mireles, published on Mar 19")
+    assert "Marissa Mireles" in answer.citations[0].quote  # the sentence says only what the cited byline shows
+
+
+def test_no_quote_starts_by_pointing_back_at_a_sentence_it_leaves_out(assistant):
+    texts = assistant.retriever().sources
+    questions = [
+        "How does self-compassion affect the body?", "Why is it powerful to stop criticising myself?",
+        "What does resilience let me do?", "How does accepting myself help me grow?",
+        "What does kindness to ourselves create?", "Why do I keep judging myself so harshly?",
+    ]  # fmt: skip
+    for question in questions:
+        for c in assistant.ask(question).citations:
+            text = texts[c.source_id].text
+            starts_paragraph = text[: c.start].endswith("\n") or c.start == 0
+            assert starts_paragraph or not POINTS_BACK_RE.match(c.quote), (question, c.quote[:60])
+
+
+def test_a_follow_up_that_finds_nothing_new_says_so(assistant):
+    first = assistant.ask("How does self-compassion help with stress?")
+    again = assistant.ask("What about at work?", history=["How does self-compassion help with stress?"])
+    assert again.answer != first.answer
+    assert again.answer.startswith("The sources say no more on this than what was quoted for your previous question")
+    assert {c.chunk_id for c in again.citations} <= {c.chunk_id for c in first.citations}
+
+
+def test_passages_offered_beside_not_found_are_neither_bylines_references_nor_repeats(assistant):
+    for question in ("What is the capital of France?", "Who won the football world cup in 2010?"):
+        answer = assistant.ask(question)
+        assert answer.status == "not_found"
+        assert all(c.kind != "reference" and "Writer:" not in c.quote for c in answer.related)
+        assert len({c.chunk_id for c in answer.related}) == len(answer.related)

@@ -20,18 +20,29 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from assistant.answer.citations import Citation, citation_for
-from assistant.answer.compose import compose, definitions_first, is_bibliographic, not_found_message, select_passages
+from assistant.answer.compose import (
+    compose,
+    compose_about,
+    definitions_first,
+    is_bibliographic,
+    not_found_message,
+    related_passages,
+    select_passages,
+    with_antecedent,
+    without_contained,
+)
 from assistant.answer.generate import AnswerStream, Generator, passages_for_model
 from assistant.answer.kinds import Kind, classify, clean_question, contextual_query
-from assistant.answer.retrieval import Hit, Mode, Retriever
+from assistant.answer.retrieval import Hit, Mode, QuestionIndex, Retriever
 from assistant.answer.verify import Verification
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError
 from assistant.index.library import Library
 from assistant.ingest.chunking import is_heading, passage_text
+from assistant.ingest.questions import load_questions
 from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess, units
 
 log = logging.getLogger(__name__)
@@ -72,6 +83,7 @@ class Pipeline:
 
     retrieval: Mode = "hybrid"
     about_sources: bool = True
+    passage_questions: bool = True  # match questions against the passage questions kept beside the corpus
 
 
 class Assistant:
@@ -106,27 +118,46 @@ class Assistant:
                     self.library.embedder.embed_query,
                     lambda chunk, source: passage_text(chunk.text, chunk.section, source.title),
                 )
+                if self.pipeline.passage_questions and self.pipeline.retrieval != "lexical":
+                    self._retriever.questions = self._question_index(self._retriever)
             return self._retriever
 
-    def _supported(self, query: str, hits: Sequence[Hit]) -> bool:
-        """Whether the corpus answers the query at all, or only seems to.
+    def _question_index(self, retriever: Retriever) -> QuestionIndex:
+        """The passage questions kept beside the corpus for the sources of this index, embedded."""
+        texts = {sid: source.text for sid, source in retriever.sources.items()}
+        found, problems = load_questions(self.settings.corpus_dir, texts)
+        for problem in problems:
+            log.warning("passage questions: %s", problem)
+        index = QuestionIndex(found, retriever.chunks.values(), self.library.embedder.embed_documents)
+        log.info("passage questions=%d", len(index))
+        return index
+
+    def _support(self, query: str, hits: Sequence[Hit]) -> Literal["clear", "weak", "none"]:
+        """Whether the corpus answers the query clearly, only comes close, or only seems to.
 
         Clear semantic similarity is enough. Weaker similarity also needs the
         best passages to share a word with the question that is rare in the
-        corpus: "self-compassion" is everywhere and proves nothing.
+        corpus ("self-compassion" is everywhere and proves nothing); such an
+        answer says it only comes close.
         """
         settings = self.settings
         if self.pipeline.retrieval == "lexical":
-            return any(h.lexical >= settings.lexical_threshold for h in hits)
-        best = max((h.dense for h in hits), default=0.0)
-        if best >= settings.answer_threshold:
-            return True
+            return "clear" if any(h.lexical >= settings.lexical_threshold for h in hits) else "none"
+        # The passage's own text, and the questions written for it, each against its own threshold:
+        # a question is closer to another question than to a statement, so its bar is higher.
+        best = max((h.direct for h in hits), default=0.0)
+        if (
+            best >= settings.answer_threshold
+            or max((h.asked for h in hits), default=0.0) >= settings.question_threshold
+        ):
+            return "clear"
         if best < settings.support_threshold:
-            return False
+            return "none"
         lexical = self.retriever().lexical
         by_words = sorted(hits, key=lambda h: h.lexical, reverse=True)[:3]
-        by_meaning = sorted(hits, key=lambda h: h.dense, reverse=True)[:3]
-        return any(lexical.shares_rare_word(query, h.chunk.id) for h in [*by_meaning, *by_words])
+        by_meaning = sorted(hits, key=lambda h: h.direct, reverse=True)[:3]
+        shares = any(lexical.shares_rare_word(query, h.chunk.id) for h in [*by_meaning, *by_words])
+        return "weak" if shares else "none"
 
     def warm_up(self) -> None:
         """Load the model and open the index now rather than on the first question."""
@@ -220,25 +251,38 @@ class Assistant:
             return retriever.lexical.shares_rare_word(query, hit.chunk.id)
 
         chosen: list[Hit] = []
+        support = "clear"
         if kind.kind is Kind.ABOUT_SOURCES:
             chosen = [
                 Hit(chunk=c, source=retriever.sources[c.source_id], dense=1.0, lexical=1.0, fused=1.0)
                 for c in kind.passages[:limit]
             ]
-        elif kind.kind is not Kind.OUT_OF_SCOPE and self._supported(query, hits):
+        elif kind.kind is not Kind.OUT_OF_SCOPE and (support := self._support(query, hits)) != "none":
             lexical = pipeline.retrieval == "lexical"
             ranked = definitions_first(kind.term, hits) if kind.kind is Kind.DEFINITION and not lexical else hits
             margin = 1.0 if lexical else settings.relevance_margin
             chosen = select_passages(
                 ranked, margin, limit, (lambda h: h.lexical) if lexical else (lambda h: h.dense), names_it
             )
+            chosen = without_contained(
+                [with_antecedent(h, retriever.source_chunks(h.source.id), {c.chunk.id for c in chosen}) for h in chosen]
+            )
+        # A follow-up that finds only what the previous question found says so rather than repeat it as new.
+        repeat = bool(chosen) and kind.follow_up and kind.kind is not Kind.ABOUT_SOURCES
+        if repeat:
+            before = contextual_query(ordinary_turns[-1], ordinary_turns[:-1])
+            found_before = select_passages(search(before), settings.relevance_margin, limit, names_it=names_it)
+            repeat = {h.chunk.id for h in chosen} <= {h.chunk.id for h in found_before}
         if chosen:
-            text, citations = compose(chosen)
+            if kind.kind is Kind.ABOUT_SOURCES:
+                text, citations = compose_about(kind.fields, chosen)
+            else:
+                text, citations = compose(chosen, weak=support == "weak", repeat=repeat)
             answer = Answer(question=question, status="answered", answer=text, citations=citations, query=query)
         else:
             related = [
                 citation_for(n, h.chunk, h.source, h.dense or h.fused)
-                for n, h in enumerate([h for h in hits if not is_heading(h.chunk.text)][: settings.related_passages], 1)
+                for n, h in enumerate(related_passages(hits, settings.related_passages), start=1)
             ]
             message = not_found_message(list(retriever.sources.values()))
             message = f"{message} {kind.note}" if kind.note else message

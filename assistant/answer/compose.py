@@ -7,11 +7,13 @@ orders passages, it never rewrites them.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import replace
 
 from assistant.answer.citations import Citation, citation_for
 from assistant.answer.retrieval import Hit
-from assistant.index.store import SourceRecord
+from assistant.answer.sources import describe
+from assistant.index.store import ChunkRecord, SourceRecord
 from assistant.ingest.chunking import is_heading
 from assistant.text import tokenize
 
@@ -76,6 +78,78 @@ def select_passages(
     return chosen
 
 
+def related_passages(hits: Sequence[Hit], limit: int) -> list[Hit]:
+    """The closest passages to offer beside "not found": each says something (no heading, byline or
+    reference line) and none repeats one already offered."""
+    offered: list[Hit] = []
+    for hit in hits:
+        if len(offered) == limit:
+            break
+        if is_heading(hit.chunk.text) or is_bibliographic(hit):
+            continue
+        if any(_overlap(hit.chunk.text, o.chunk.text) > 0.6 for o in offered):
+            continue
+        offered.append(hit)
+    return offered
+
+
+# Words that open a sentence pointing back at the one before it: without that sentence it reads as a fragment.
+POINTS_BACK = ("this", "these", "that", "those", "it", "its", "they", "their", "such", "both", "in turn", "as a result")
+_POINTS_BACK = re.compile(r"^(?:" + "|".join(re.escape(w) for w in POINTS_BACK) + r")\b", re.IGNORECASE)
+_SENTENCE_START = re.compile(r"(?<=[.!?…])[\"'”’)]*\s+")
+
+
+def with_antecedent(hit: Hit, chunks: Sequence[ChunkRecord], taken: Collection[str] = ()) -> Hit:
+    """A passage that opens by pointing back ("This shift…", "It also…"), quoted from the sentence it points
+    to: the last sentence of the chunk just before it in the same paragraph of ``chunks`` (the source's), or
+    that whole chunk when it is ``taken`` (chosen for the answer too: the two become one quote).
+
+    >>> text = "We shift to nurture. This shift is powerful."
+    >>> source = SourceRecord(id="a", kind="article", title="T", author="", date="", url="", extra={},
+    ...     content_hash="h", text=text, chunks=2, indexed_at="now")
+    >>> first = ChunkRecord(id="a:0", source_id="a", start=0, end=20, paragraph=1, section="", page=0, text=text[:20])
+    >>> second = ChunkRecord(id="a:1", source_id="a", start=21, end=44, paragraph=1, section="", page=0, text=text[21:])
+    >>> hit = Hit(chunk=second, source=source, dense=0.5, lexical=0.0, fused=0.5)
+    >>> with_antecedent(hit, [first, second]).chunk.text
+    'We shift to nurture. This shift is powerful.'
+    """
+    chunk = hit.chunk
+    if not _POINTS_BACK.match(chunk.text.lstrip()):
+        return hit
+    before = [
+        c for c in chunks
+        if c.source_id == chunk.source_id and c.paragraph == chunk.paragraph and c.end <= chunk.start
+    ]  # fmt: skip
+    if not before:
+        return hit
+    previous = max(before, key=lambda c: c.end)
+    text = hit.source.text
+    if text[previous.end : chunk.start].strip():
+        return hit
+    starts = [previous.start] + [previous.start + m.end() for m in _SENTENCE_START.finditer(previous.text.rstrip())]
+    start = previous.start if previous.id in taken else starts[-1]
+    return replace(hit, chunk=replace(chunk, start=start, text=text[start : chunk.end]))
+
+
+def without_contained(hits: Sequence[Hit]) -> list[Hit]:
+    """The passages in order, less any whose text an earlier one, or a longer one, already quotes whole."""
+
+    def span(h: Hit) -> tuple[str, int, int]:
+        return h.chunk.source_id, h.chunk.start, h.chunk.end
+
+    kept = []
+    for i, hit in enumerate(hits):
+        sid, start, end = span(hit)
+        covered = any(
+            o_sid == sid and o_start <= start and end <= o_end and ((o_start, o_end) != (start, end) or j < i)
+            for j, (o_sid, o_start, o_end) in enumerate(map(span, hits))
+            if j != i
+        )
+        if not covered:
+            kept.append(hit)
+    return kept
+
+
 def is_bibliographic(hit: Hit) -> bool:
     """A reference line or a byline: it answers what is cited, or who wrote it and when, and no other claim.
 
@@ -121,15 +195,57 @@ def provenance(citation: Citation) -> str:
     return f"From “{citation.title or citation.source_id}”, {added}: " if added else ""
 
 
-def compose(passages: Sequence[Hit]) -> tuple[str, list[Citation]]:
+def lead_in(citation: Citation, first: bool, weak: bool = False, repeat: bool = False) -> str:
+    """The words before a quote: the first one says where it comes from (and, for a weak fit, that it only
+    comes close; for a follow-up that found nothing new, that it says no more); later ones are offered as
+    also relevant.
+
+    >>> c = Citation(n=1, chunk_id="", source_id="a", kind="article", title="T", author="", date="", url="",
+    ...              quote="q", start=0, end=1, score=1.0, link="")
+    >>> lead_in(c, first=True), lead_in(c, first=True, weak=True), lead_in(c, first=False)
+    ('The article says: ', 'The closest the article comes is: ', 'Also relevant: ')
+    >>> lead_in(c, first=True, repeat=True)
+    'The sources say no more on this than what was quoted for your previous question: '
+    """
+    if repeat and first:
+        return "The sources say no more on this than what was quoted for your previous question: "
+    if added := provenance(citation):
+        return added if first else f"Also relevant, {added[0].lower()}{added[1:]}"
+    if not first:
+        return "Also relevant: "
+    where = "the article" if citation.kind == "article" else "one of the article's references"
+    return f"The closest {where} comes is: " if weak else f"{where[0].upper()}{where[1:]} says: "
+
+
+def compose(passages: Sequence[Hit], weak: bool = False, repeat: bool = False) -> tuple[str, list[Citation]]:
     """Answer text with [n] markers, and the citations it uses, in that order.
 
-    Text in any source is quoted as data, never followed as an instruction; a
-    quote from a file or page added to the corpus says so (:func:`provenance`).
+    Each quote is set in quotation marks after a few words that say where it
+    comes from (:func:`lead_in`); ``weak``: the best passage only comes close
+    to the question, and the answer says so; ``repeat``: a follow-up found
+    only what the previous question found. Text in any source is quoted as
+    data, never followed as an instruction.
     """
     citations = [citation_for(n, h.chunk, h.source, h.dense or h.fused) for n, h in enumerate(passages, start=1)]
-    text = " ".join(f"{provenance(c)}{inline(c.quote)} [{c.n}]" for c in citations)
+    text = " ".join(
+        f"{lead_in(c, first=i == 0, weak=weak, repeat=repeat)}“{inline(c.quote)}” [{c.n}]"
+        for i, c in enumerate(citations)
+    )
     return text, citations
+
+
+def compose_about(fields: Sequence[str], passages: Sequence[Hit]) -> tuple[str, list[Citation]]:
+    """The answer to a question about the sources: a sentence saying what was asked, backed by the
+    passages quoted after it (the byline, the reference lines); just the quotes when no sentence fits."""
+    text, citations = compose(passages)
+    if not passages:
+        return text, citations
+    source = passages[0].source
+    sentence = describe(fields, source, "\n".join(h.chunk.text for h in passages), count=len(passages))
+    if not sentence:
+        return text, citations
+    quotes = " ".join(f"“{inline(c.quote)}” [{c.n}]" for c in citations)
+    return f"{sentence} {'It reads: ' if len(citations) == 1 else ''}{quotes}", citations
 
 
 def defines(text: str, term: str) -> bool:

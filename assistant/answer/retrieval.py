@@ -12,11 +12,12 @@ the decision to answer or to say "not found" is taken on it.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
 from assistant.index.store import ChunkRecord, Generation, SourceRecord
+from assistant.ingest.questions import PassageQuestion
 from assistant.text import tokenize, words
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -112,7 +113,9 @@ class Hit:
 
     chunk: ChunkRecord
     source: SourceRecord
-    dense: float  # cosine similarity to the query, 0 when dense search did not return it
+    dense: float  # cosine similarity to the query, or to its closest passage question if higher; 0 when not found
+    direct: float = 0.0  # cosine similarity of the passage's own text to the query (0 when not found)
+    asked: float = 0.0  # cosine similarity of the closest passage question written for it (0 when none)
     lexical: float  # BM25 on a 0..1 scale, 0 when absent
     fused: float
 
@@ -154,17 +157,86 @@ def trust(coverage: float, full: float) -> float:
     return 1.0 if coverage >= full else 0.0
 
 
+class QuestionIndex:
+    """Passage questions (:mod:`assistant.ingest.questions`) with their vectors, each pointing at the chunks
+    that hold its passage: a reader's question scores a chunk by the closest question written for it."""
+
+    def __init__(
+        self,
+        questions: Sequence[PassageQuestion],
+        chunks: Iterable[ChunkRecord],
+        embed: Callable[[list[str]], list[list[float]]],
+    ) -> None:
+        import numpy as np
+
+        by_source: dict[str, list[ChunkRecord]] = {}
+        for chunk in chunks:
+            by_source.setdefault(chunk.source_id, []).append(chunk)
+        texts: list[str] = []
+        self._owners: list[tuple[str, ...]] = []
+        for q in questions:
+            owners = tuple(c.id for c in by_source.get(q.source_id, ()) if c.start < q.end and q.start < c.end)
+            if owners:
+                texts.append(q.question)
+                self._owners.append(owners)
+        self._vectors = np.asarray(embed(texts), dtype=np.float32) if texts else None
+
+    def __len__(self) -> int:
+        return len(self._owners)
+
+    def scores(self, vector: Sequence[float]) -> dict[str, float]:
+        """Chunk id -> cosine similarity of ``vector`` to the closest question written for that chunk."""
+        import numpy as np
+
+        if self._vectors is None:
+            return {}
+        best: dict[str, float] = {}
+        similarities = (self._vectors @ np.asarray(vector, dtype=np.float32)).tolist()
+        for similarity, owners in zip(similarities, self._owners, strict=True):
+            for cid in owners:
+                if similarity > best.get(cid, -1.0):
+                    best[cid] = similarity
+        return best
+
+
+def lift(dense: Sequence[tuple[str, float]], asked: dict[str, float], n: int) -> list[tuple[str, float]]:
+    """Each chunk's similarity raised to that of its closest passage question, best first, at most ``n``.
+
+    >>> lift([("a", 0.5), ("b", 0.4)], {"b": 0.7, "c": 0.45}, 2)
+    [('b', 0.7), ('a', 0.5)]
+    """
+    merged = dict(dense)
+    for cid, similarity in asked.items():
+        if similarity > merged.get(cid, -1.0):
+            merged[cid] = similarity
+    return sorted(merged.items(), key=lambda item: item[1], reverse=True)[:n]
+
+
 class Retriever:
     """Retrieval over one generation; rebuilt when the generation changes."""
 
-    def __init__(self, generation: Generation, embed_query, passage_text) -> None:
+    def __init__(
+        self, generation: Generation, embed_query, passage_text, questions: QuestionIndex | None = None
+    ) -> None:
         self.generation = generation
         self._embed_query = embed_query
+        self.questions = questions
         self.chunks = {c.id: c for c in generation.chunks()}
         self.sources = {s.id: s for s in generation.sources()}
         self.lexical = LexicalIndex(
             list(self.chunks), (passage_text(c, self.sources[c.source_id]) for c in self.chunks.values())
         )
+
+    def source_chunks(self, source_id: str) -> list[ChunkRecord]:
+        """The chunks of one source, in text order."""
+        return self._by_source.get(source_id, [])
+
+    @functools.cached_property
+    def _by_source(self) -> dict[str, list[ChunkRecord]]:
+        grouped: dict[str, list[ChunkRecord]] = {}
+        for chunk in sorted(self.chunks.values(), key=lambda c: (c.source_id, c.start)):
+            grouped.setdefault(chunk.source_id, []).append(chunk)
+        return grouped
 
     @functools.cached_property
     def vocabulary(self) -> frozenset[str]:
@@ -179,7 +251,16 @@ class Retriever:
     def search(
         self, query: str, n: int, mode: Mode = "hybrid", lexical_weight: float = 0.5, lexical_trust: float = 0.0
     ) -> list[Hit]:
-        dense = self.generation.query(self._embed_query(query), n) if mode != "lexical" else []
+        dense: list[tuple[str, float]] = []
+        direct: dict[str, float] = {}
+        asked: dict[str, float] = {}
+        if mode != "lexical":
+            vector = self._embed_query(query)
+            dense = self.generation.query(vector, n)
+            direct = dict(dense)
+            if self.questions:
+                asked = self.questions.scores(vector)
+                dense = lift(dense, asked, n)
         lexical = self.lexical.search(query, n) if mode != "dense" else []
         if mode == "hybrid" and lexical:
             lexical_weight *= trust(self.lexical.coverage(query, lexical[0][0]), lexical_trust)
@@ -194,6 +275,8 @@ class Retriever:
                     chunk=chunk,
                     source=self.sources[chunk.source_id],
                     dense=dense_scores.get(cid, 0.0),
+                    direct=direct.get(cid, 0.0),
+                    asked=asked.get(cid, 0.0),
                     lexical=lexical_scores.get(cid, 0.0),
                     fused=score,
                 )

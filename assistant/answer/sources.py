@@ -220,6 +220,47 @@ def unheld_reference_note(question: str, sources: Sequence[SourceRecord]) -> str
         if asked & (author_words(source) - others):
             return (
                 f"The corpus holds only the citation of “{source.title}” ({source.author}), not the page's text; "
-                "`assistant fetch` adds it where the site is reachable."
+                "the maintainer can add the page where its site is reachable."
             )
     return None
+
+
+def describe(fields: Sequence[str], source: SourceRecord, quoted: str, count: int = 1) -> str:
+    """A sentence answering a question about ``source``, from its metadata, saying only what the quoted
+    passage (``quoted``) also shows, so that the citation backs every word; "" when it shows nothing asked.
+    ``count``: how many reference lines are quoted, for a question about the references.
+
+    >>> a = SourceRecord(id="a", kind="article", title="Healing", author="Marissa Mireles", date="Mar 19", url="",
+    ...     extra={"updated": "Mar 22"}, content_hash="h", text="", chunks=1, indexed_at="now")
+    >>> byline = "Writer: Marissa Mireles\\nMar 19\\n3 min read\\nUpdated: Mar 22"
+    >>> describe(["author"], a, byline)
+    'The article was written by Marissa Mireles, published on Mar 19 and updated on Mar 22.'
+    >>> describe(["date"], a, "Writer: Marissa Mireles\\nMar 19")
+    'The article was published on Mar 19.'
+    >>> describe(["references"], a, "", count=3)
+    'The article cites 3 sources:'
+    """
+    name = "The article" if source.kind == "article" else f"“{source.title}”" if source.title else "The source"
+    field = fields[0] if fields else ""
+    if field == "references":  # the reference lines quoted are those of the article that cites them
+        cites = "The article" if source.kind in ("article", "reference") else name
+        return f"{cites} cites {count} source{'' if count == 1 else 's'}:" if count else ""
+    if field == "title" and source.title and source.title in quoted:
+        return f"{name} is titled “{source.title}”."
+    if field == "url" and source.url and source.url in quoted:
+        return f"{name} can be read at {source.url}."
+    reading = source.extra.get("reading_time", "")
+    if field == "reading_time" and reading and reading in quoted:
+        return f"{name} is a {reading}."
+    facts = []
+    if field == "author" and source.author and _value(source, "author") in quoted:
+        facts.append(f"written by {source.author}")
+    if field in ("author", "date") and source.date and source.date in quoted:
+        facts.append(f"published on {source.date}")
+    updated = source.extra.get("updated", "")
+    if field in ("author", "date", "updated") and updated and updated in quoted:
+        facts.append(f"updated on {updated}")
+    if not facts:
+        return ""
+    listed = facts[0] if len(facts) == 1 else f"{', '.join(facts[:-1])} and {facts[-1]}"
+    return f"{name} was {listed}."

@@ -6,7 +6,8 @@ temporary folder, so the figures describe the code and corpus as they are,
 not whatever ``index/`` holds. A citation hits when its span overlaps a gold
 passage of the same source.
 
-Pipelines: ``hybrid`` (the product); ``hybrid, no source questions`` (without
+Pipelines: ``hybrid`` (the product); ``hybrid, no passage questions`` (without
+the questions kept beside the corpus for its passages); ``hybrid, no source questions`` (without
 the route that answers questions about the sources from their bylines and
 reference lines); ``dense`` and ``lexical`` (the product with one retriever
 switched off); and ``tutorial`` (dense similarity search
@@ -242,7 +243,14 @@ def run_eval(
     settings: Settings,
     questions_path: Path,
     embedder: Embedder | None = None,
-    pipelines: Sequence[str] = ("hybrid", "hybrid, no source questions", "dense", "lexical", "tutorial"),
+    pipelines: Sequence[str] = (
+        "hybrid",
+        "hybrid, no passage questions",
+        "hybrid, no source questions",
+        "dense",
+        "lexical",
+        "tutorial",
+    ),
     progress: Callable[[str], None] | None = None,
     modes: Sequence[str] = (),
     generated_questions: int = 5,
@@ -258,6 +266,7 @@ def run_eval(
         assistant = Assistant(scratch, library)
         compared = {
             "hybrid": assistant,
+            "hybrid, no passage questions": Assistant(scratch, library, Pipeline(passage_questions=False)),
             "hybrid, no source questions": Assistant(scratch, library, Pipeline(about_sources=False)),
             "dense": Assistant(scratch, library, Pipeline(retrieval="dense")),
             "lexical": Assistant(scratch, library, Pipeline(retrieval="lexical")),
@@ -298,7 +307,7 @@ def run_eval(
 
 
 def calibrate(assistant: Assistant, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
-    """The best dense similarity per question, split by whether it is answerable.
+    """The best similarity of a passage's own text per question, split by whether it is answerable.
 
     The answer threshold belongs between the highest out-of-scope score and
     the lowest answerable ones; these figures show how wide that gap is.
@@ -309,7 +318,7 @@ def calibrate(assistant: Assistant, questions: Sequence[EvalQuestion]) -> dict[s
     best: dict[str, list[float]] = {"answerable": [], "out_of_scope": [], "near_miss": []}
     for q in questions:
         hits = assistant.retriever().search(contextual_query(q.question, q.history), settings.candidates)
-        value = max((h.dense for h in hits), default=0.0)
+        value = max((h.direct for h in hits), default=0.0)
         key = "answerable" if q.answerable else q.category
         best.setdefault(key, []).append(value)
     return {

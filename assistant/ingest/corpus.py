@@ -29,6 +29,7 @@ from pathlib import Path
 
 from assistant.errors import ConfigError, LoaderError
 from assistant.ingest.loaders import SUPPORTED_SUFFIXES, load_file
+from assistant.ingest.questions import QUESTIONS_DIR
 from assistant.text import normalise
 
 log = logging.getLogger(__name__)
@@ -247,6 +248,8 @@ def discover(corpus_dir: Path) -> tuple[list[Source], list[str]]:
             problems.append(f"{relative}: not a regular file; skipped.")
             continue
         if path.resolve() in claimed or relative == Path(MANIFEST):
+            continue
+        if relative.parts[0] == QUESTIONS_DIR:  # data about the sources, not a source
             continue
         if relative.parts[0] == SNAPSHOT_DIR:
             if path.suffix == ".json":
