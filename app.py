@@ -30,7 +30,7 @@ from assistant.index.background import Reindexer, ReindexRun
 from assistant.index.building import Indexer
 from assistant.index.embeddings import Embedder
 from assistant.index.library import Library
-from assistant.index.store import current_generation
+from assistant.index.stores import open_store
 from assistant.safety import CRISIS_RESOURCES
 
 log = logging.getLogger("assistant.app")
@@ -64,8 +64,8 @@ class Services:
 
 
 @st.cache_resource(show_spinner="Loading the language model…")
-def load_embedder(batch_size: int) -> Embedder:
-    embedder = Embedder(batch_size=batch_size)
+def load_embedder(key: str, _settings: Settings) -> Embedder:
+    embedder = Embedder.from_settings(_settings)
     embedder.embed_query("warm up")
     return embedder
 
@@ -83,7 +83,8 @@ def open_services(key: str, _settings: Settings, _embedder: Embedder) -> Service
 
 def ensure_index(settings: Settings, embedder: Embedder) -> None:
     """Build the index on the very first run, showing what happens."""
-    if current_generation(settings.index_dir) is not None:
+    store = open_store(settings)
+    if store.current() is not None:
         return
     box = st.empty()
     with box.container(), st.spinner("There is no index yet: building it from the corpus (first run only)…"):
@@ -97,7 +98,7 @@ def ensure_index(settings: Settings, embedder: Embedder) -> None:
         except IndexBusyError:
             bar.progress(0.0, text="Another process is building the index; waiting for it…")
             deadline = time.monotonic() + 900
-            while current_generation(settings.index_dir) is None and time.monotonic() < deadline:
+            while store.current() is None and time.monotonic() < deadline:
                 time.sleep(0.5)
     box.empty()
 
@@ -381,7 +382,7 @@ def main() -> None:
         st.error(ui.escape_markdown(f"The ASSISTANT_ settings are not valid: {e}"))
         return
     try:
-        embedder = load_embedder(settings.embed_batch_size)
+        embedder = load_embedder(settings.model_dump_json(), settings)
         ensure_index(settings, embedder)
         services = open_services(settings.model_dump_json(), settings, embedder)
     except AssistantError as e:

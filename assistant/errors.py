@@ -43,3 +43,7 @@ class InvalidQuestionError(AssistantError):
 
 class FetchError(AssistantError):
     """A web source could not be fetched; its previous snapshot is kept."""
+
+
+class IndexUnreachableError(AssistantError):
+    """The Chroma server named in the settings does not answer."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,22 +16,50 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def embedder():
-    """The real bundled MiniLM model, loaded once for the whole test run."""
+def model_dir(tmp_path_factory):
+    """The shipped model exported to ONNX by `assistant export-model`, the command `make install` runs.
+
+    The export `make install` wrote into models/ is used when it was made from
+    the installed model; otherwise the command runs here, into a folder of
+    this test run.
+    """
+    import json
+
+    from assistant.index.embeddings import EXPORT_MANIFEST, bundled_model_path, source_fingerprint
+
+    installed = ROOT / "models"
+    manifest = installed / EXPORT_MANIFEST
+    if manifest.exists() and json.loads(manifest.read_text())["source"] == source_fingerprint(bundled_model_path()):
+        return installed
+    folder = tmp_path_factory.mktemp("models") / "export"
+    subprocess.run(
+        [sys.executable, "-m", "assistant", "export-model", "--to", str(folder)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return folder
+
+
+@pytest.fixture(scope="session")
+def embedder(model_dir):
+    """The real bundled MiniLM model, run as the settings say by default, loaded once for the whole test run."""
+    from assistant.config import Settings
     from assistant.index.embeddings import Embedder
 
-    model = Embedder()
+    model = Embedder.from_settings(Settings(model_dir=model_dir))
     model.embed_query("warm up")
     return model
 
 
 @pytest.fixture(autouse=True)
-def _isolated_env(monkeypatch, tmp_path):
-    """Never let a test read settings from the developer's environment."""
+def _isolated_env(monkeypatch, tmp_path, model_dir):
+    """Never let a test read settings from the developer's environment; the exported model is the test run's."""
     for key in list(os.environ):
         if key.startswith("ASSISTANT_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSISTANT_MODEL_DIR", str(model_dir))
 
 
 def copy_shipped_corpus(target: Path) -> Path:

@@ -24,9 +24,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from assistant.ingest.chunking import CHUNKER_VERSION
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.files import fsync_dir, write_atomic
+from assistant.ingest.chunking import CHUNKER_VERSION
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +150,10 @@ class Generation:
             self.collection = self.client.get_collection(collection, embedding_function=None)
         self.max_batch = max(1, self.client.get_max_batch_size())
 
+    @property
+    def name(self) -> str:
+        return self.path.name
+
     # -- info -----------------------------------------------------------
     def write_info(self, info: IndexInfo) -> None:
         values = {**info.__dict__, "built_at": _now()}
@@ -160,6 +164,10 @@ class Generation:
     def sources(self) -> list[SourceRecord]:
         rows = self.db.execute("SELECT * FROM sources ORDER BY kind = 'user file', kind = 'web snapshot', id")
         return [_source_record(row) for row in rows]
+
+    def source_versions(self) -> dict[str, tuple[str, str]]:
+        """Source id -> (content hash, indexed at), without reading any text."""
+        return {sid: (h, at) for sid, h, at in self.db.execute("SELECT id, content_hash, indexed_at FROM sources")}
 
     def source(self, source_id: str) -> SourceRecord | None:
         row = self.db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
@@ -173,6 +181,11 @@ class Generation:
             rows = self.db.execute(f"SELECT {columns} FROM chunks WHERE source_id = ? ORDER BY start", (source_id,))
         return [_chunk_record(row) for row in rows]
 
+    def chunk_ids(self, source_id: str | None = None) -> set[str]:
+        if source_id is None:
+            return {cid for (cid,) in self.db.execute("SELECT id FROM chunks")}
+        return {cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source_id = ?", (source_id,))}
+
     def chunk(self, chunk_id: str) -> ChunkRecord | None:
         row = self.db.execute(
             'SELECT id, source_id, start, "end", paragraph, section, page, text FROM chunks WHERE id = ?', (chunk_id,)
@@ -183,13 +196,14 @@ class Generation:
         return self.collection.count()
 
     # -- vectors ----------------------------------------------------------
-    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        found: dict[str, list[float]] = {}
+    def embeddings(self, ids: Sequence[str]) -> dict[str, Any]:
+        """Chunk id -> its vector (a float32 array), for those of ``ids`` in this generation."""
+        found: dict[str, Any] = {}
         for batch in _batched(list(ids), self.max_batch):
             got = self.collection.get(ids=list(batch), include=["embeddings"])
             vectors = got["embeddings"] if got["embeddings"] is not None else []
             for cid, vector in zip(got["ids"], vectors, strict=True):
-                found[cid] = [float(x) for x in vector]
+                found[cid] = vector
         return found
 
     def query(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
@@ -206,7 +220,7 @@ class Generation:
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], distances[0], strict=True)]
 
     # -- writes -----------------------------------------------------------
-    def add(self, records: Sequence[tuple[ChunkRecord, list[float], dict[str, Any]]]) -> None:
+    def add(self, records: Sequence[tuple[ChunkRecord, Sequence[float], dict[str, Any]]]) -> None:
         """Add chunks with their vectors and Chroma metadata, within Chroma's batch limit."""
         for batch in _batched(list(records), self.max_batch):
             self.collection.add(
@@ -219,6 +233,17 @@ class Generation:
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(c.id, c.source_id, c.start, c.end, c.paragraph, c.section, c.page, c.text) for c, _, _ in records],
         )
+
+    def delete_chunks(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for batch in _batched(ids, self.max_batch):
+            self.collection.delete(ids=list(batch))
+        self.db.executemany("DELETE FROM chunks WHERE id = ?", [(cid,) for cid in ids])
+
+    def remove_source(self, source_id: str) -> None:
+        """Remove a source and all its chunks."""
+        self.delete_chunks(self.chunk_ids(source_id))
+        self.db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
     def put_source(self, record: SourceRecord) -> None:
         self.db.execute(
