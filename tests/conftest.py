@@ -87,11 +87,91 @@ def corpus_dir(tmp_path):
     return copy_shipped_corpus(tmp_path / "corpus")
 
 
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory):
+    """A real Chroma server (`chroma run`) on 127.0.0.1, a free port and a temporary folder; stopped at the end."""
+    import shutil
+    import time
+
+    import httpx
+
+    chroma = Path(sys.executable).with_name("chroma")
+    command = str(chroma) if chroma.exists() else shutil.which("chroma")
+    assert command, "the chroma command (installed with chromadb) is missing"
+    folder = tmp_path_factory.mktemp("chroma-server")
+    port = free_port()
+    log = (folder / "server.log").open("wb")
+    server = subprocess.Popen(
+        [command, "run", "--path", str(folder / "data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert server.poll() is None, (folder / "server.log").read_text(errors="replace")[-2000:]
+            try:
+                if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "the Chroma server did not start within 60 s"
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        log.close()
+
+
 @pytest.fixture
-def settings(tmp_path, corpus_dir):
+def store(request):
+    """Where the index lives: "embedded" (index_dir) unless a test is parametrized with ``both_stores``."""
+    return getattr(request, "param", "embedded")
+
+
+# Run a test against the embedded store and against a real Chroma server.
+both_stores = pytest.mark.parametrize("store", ["embedded", "server"], indirect=True)
+
+
+@pytest.fixture
+def settings(tmp_path, corpus_dir, store, request):
+    import secrets
+
     from assistant.config import Settings
 
-    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", data_dir=tmp_path / "data")
+    server = {}
+    if store == "server":
+        # Each test has collections of its own on the shared server.
+        server = {"chroma_url": request.getfixturevalue("chroma_server"), "collection": f"t{secrets.token_hex(6)}"}
+    return Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", data_dir=tmp_path / "data", **server)
+
+
+def settings_env(settings) -> dict[str, str]:
+    """The environment that gives a child process the same settings (the index's place included)."""
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+        "ASSISTANT_COLLECTION": settings.collection,
+    }
+    if settings.chroma_url:
+        env["ASSISTANT_CHROMA_URL"] = settings.chroma_url
+    return env
 
 
 @pytest.fixture
