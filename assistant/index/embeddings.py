@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -45,6 +46,7 @@ BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 ONNX_FILES: dict[str, str] = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
 EXPORT_MANIFEST = "export.json"
 EXPORT_COMMAND = "assistant export-model"
+MAX_BATCH_TOKENS = 4096  # tokens (padding included) per model call
 
 
 def model_name(backend: Backend) -> str:
@@ -132,10 +134,11 @@ class OnnxEncoder:
 
         encodings = self._tokenizer.encode_batch(list(texts))
         out = np.zeros((len(texts), 0), dtype=np.float32)
-        # Texts of like length share a batch, so that little time goes on padding.
+        # Texts of like length share a batch, so that little time goes on padding; long texts go in
+        # smaller batches, so that the attention's memory (batch x tokens squared) stays bounded.
         order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), batch_size):
-            part = order[start : start + batch_size]
+        for part in token_batches([len(encodings[i].ids) for i in order], batch_size, MAX_BATCH_TOKENS):
+            part = [order[i] for i in part]
             width = max(len(encodings[i].ids) for i in part)
             ids = np.zeros((len(part), width), dtype=np.int64)
             mask = np.zeros((len(part), width), dtype=np.int64)
@@ -152,6 +155,22 @@ class OnnxEncoder:
                 out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
             out[part] = pooled
         return out
+
+
+def token_batches(lengths: Sequence[int], most: int, budget: int) -> list[list[int]]:
+    """Consecutive positions of ``lengths`` (sorted ascending) grouped so that each group holds at
+    most ``most`` texts and, padded to its longest, at most ``budget`` tokens (one text at least).
+
+    >>> token_batches([2, 3, 5, 9, 9], most=3, budget=15)
+    [[0, 1, 2], [3], [4]]
+    """
+    batches: list[list[int]] = []
+    for position, length in enumerate(lengths):
+        if batches and len(batches[-1]) < most and (len(batches[-1]) + 1) * length <= budget:
+            batches[-1].append(position)
+        else:
+            batches.append([position])
+    return batches
 
 
 def onnx_file(model_dir: Path, backend: Backend, model_path: Path) -> Path:
@@ -263,6 +282,37 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             return np.asarray(self.encoder.encode(list(texts), self._batch_size), dtype=np.float32)
+
+    def embed_fixed(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of texts that ship with the program (the crisis check's references).
+
+        An ONNX backend keeps them beside its export, so that a new process
+        reads them (a millisecond) instead of embedding them again (half a
+        second of a cold start). Re-exporting the model replaces the folder,
+        and with it these files.
+        """
+        if self.backend == "torch" or self._model_dir is None:
+            return self.embed_documents(texts)
+        import hashlib
+
+        import numpy as np
+
+        manifest = self._model_dir / EXPORT_MANIFEST
+        key = hashlib.sha256("\x00".join([self.backend, manifest.read_text(encoding="utf-8"), *texts]).encode())
+        path = self._model_dir / f"fixed-{key.hexdigest()[:16]}.npy"
+        try:
+            return np.load(path).tolist()
+        except (OSError, ValueError):
+            pass
+        vectors = self.embed_documents(texts)
+        try:
+            part = path.with_suffix(f".{os.getpid()}.part")
+            with part.open("wb") as f:
+                np.save(f, np.asarray(vectors, dtype=np.float32))
+            os.replace(part, path)
+        except OSError:
+            log.debug("could not keep the vectors of fixed texts path=%s", path, exc_info=True)
+        return vectors
 
     def forget(self) -> None:
         """Drop the remembered vectors (benchmarks use this to measure real model calls)."""

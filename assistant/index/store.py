@@ -26,6 +26,7 @@ from typing import Any
 
 from assistant.errors import IndexMismatchError, IndexMissingError
 from assistant.files import fsync_dir, write_atomic
+from assistant.index.chroma_reader import open_collection
 from assistant.ingest.chunking import CHUNKER_VERSION
 
 log = logging.getLogger(__name__)
@@ -90,11 +91,12 @@ class IndexInfo:
 
     @classmethod
     def current(cls, embedding_model: str, embedding_dim: int, chunk_max_chars: int) -> IndexInfo:
-        import chromadb
+        from importlib.metadata import version
 
         # The chunk size is part of the chunker: chunks cut at another size are another index.
         chunker = f"{CHUNKER_VERSION} (chunks of at most {chunk_max_chars} characters)"
-        return cls(embedding_model, embedding_dim, chunker, chromadb.__version__)
+        # Read from the package metadata: importing chromadb only for its version costs readers a second.
+        return cls(embedding_model, embedding_dim, chunker, version("chromadb"))
 
     def mismatch(self, other: IndexInfo) -> str | None:
         """Why an index built with ``other`` cannot be read by ``self``, or None."""
@@ -121,9 +123,6 @@ class Generation:
     """One complete index: a Chroma collection plus its catalog."""
 
     def __init__(self, path: Path, collection: str, *, writable: bool = False, info: IndexInfo | None = None) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
-
         self.path = path
         self.writable = writable
         if writable:
@@ -134,11 +133,14 @@ class Generation:
             if not (path / CATALOG).exists():
                 raise IndexMissingError(f"The index at {path} is incomplete. Rebuild it with `assistant index --full`.")
             self.db = sqlite3.connect(f"file:{path / CATALOG}?mode=ro", uri=True, check_same_thread=False)
-        self.client = chromadb.PersistentClient(
-            path=str(path / CHROMA_DIR),
-            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-        )
         if writable:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            self.client = chromadb.PersistentClient(
+                path=str(path / CHROMA_DIR),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
             # Vectors are always given explicitly, so Chroma's own default
             # embedding function (which would download a model) is never set.
             # The collection says how it was built too, for anyone reading it with Chroma alone.
@@ -147,7 +149,7 @@ class Generation:
                 collection, metadata={"hnsw:space": "cosine", **described}, embedding_function=None
             )
         else:
-            self.collection = self.client.get_collection(collection, embedding_function=None)
+            self.client, self.collection = open_collection(path / CHROMA_DIR, collection)
         self.max_batch = max(1, self.client.get_max_batch_size())
 
     @property

@@ -2017,10 +2017,12 @@ def _references(embedder: DocumentEmbedder) -> _ReferenceVectors:
     # The same embedder is passed with every question: embed the references
     # once per embedder, not once per question.
     if not _cache or _cache[0].embedder is not embedder:
+        # An embedder that can keep vectors of fixed texts across processes does (see Embedder.embed_fixed).
+        embed = getattr(embedder, "embed_fixed", embedder.embed_documents)
         refs = _ReferenceVectors(
             embedder,
-            np.asarray(embedder.embed_documents(list(CRISIS_REFERENCES)), dtype=np.float32),
-            np.asarray(embedder.embed_documents(list(SAFE_REFERENCES)), dtype=np.float32),
+            np.asarray(embed(list(CRISIS_REFERENCES)), dtype=np.float32),
+            np.asarray(embed(list(SAFE_REFERENCES)), dtype=np.float32),
         )
         _cache[:] = [refs]
     return _cache[0]
