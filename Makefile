@@ -22,7 +22,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The embedding model exported to ONNX (fp32 and int8) from the installed wheel: no download.
+models/export.json: $(STAMP)
+	$(BIN)/assistant export-model
+
+install: $(STAMP) models/export.json
 
 index: install
 	$(BIN)/assistant index
@@ -50,8 +54,8 @@ eval: index
 	$(BIN)/assistant eval
 
 bench: install
-	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_ask.py
+	$(BIN)/python bench/bench_index.py --sizes 1000 10000
 
 clean:
-	rm -rf index data .pytest_cache
+	rm -rf index data models .pytest_cache
