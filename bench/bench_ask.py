@@ -123,7 +123,11 @@ def main() -> None:
         subprocess.run([sys.executable, "-m", "assistant", "index"], env=old_env, cwd=old, check=True)
         old_warm = run(WARM, [questions, str(args.rounds)], old_env, cwd=old)
         old_cold, old_peak = cold_start(old_env, old, args.cold)
-        tutorial = run(TUTORIAL, [questions, str(args.rounds), str(tmp / "tutorial")], {**env, "ASSISTANT_INDEX_DIR": str(tmp / "torch")})
+        tutorial = run(
+            TUTORIAL,
+            [questions, str(args.rounds), str(tmp / "tutorial")],
+            {**env, "ASSISTANT_INDEX_DIR": str(tmp / "torch")},
+        )
 
     n = len(old_warm["total"])
     print(f"warm, {n} asks per row; cold: `assistant ask` from process start to printed answer, median of {args.cold}")

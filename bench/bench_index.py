@@ -4,7 +4,9 @@ For each size (chunks of the docstring corpus of bench/corpus.py) and each
 store, every step runs in a process of its own (so model loading and peak
 memory are counted):
 
-- a full index into an empty store (median of --runs), with chunks per second;
+- a full index into an empty store (median of --runs), with chunks per second
+  of wall time and per second of the process's CPU time (the machine's load
+  average is printed too: on a shared machine the first follows the load);
 - a no-op re-index, and a re-index after one file changed (a sentence added);
 - warm questions: the eval questions and sentences of the corpus itself,
   each asked --rounds times with no remembered vectors (p50, p95), and the
@@ -49,8 +51,9 @@ from assistant.index.building import Indexer
 started = time.perf_counter()
 report = Indexer(Settings()).run(full=sys.argv[1] == "full")
 seconds = time.perf_counter() - started
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "embedded": report.chunks_embedded, "total": report.chunks_total, "peak_mb": peak}))
+usage = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps({"seconds": seconds, "embedded": report.chunks_embedded, "total": report.chunks_total,
+                  "peak_mb": usage.ru_maxrss / 1024, "cpu_s": usage.ru_utime + usage.ru_stime}))
 """
 
 ASK = """
@@ -151,6 +154,8 @@ def measure(
     ask = child(ASK, [json.dumps(asked), str(rounds)], run_env, cwd)
     seconds = statistics.median(r["seconds"] for r in full)
     return {
+        "load": os.getloadavg()[0],
+        "cpu_chunks_per_s": full[0]["total"] / statistics.median(r["cpu_s"] for r in full),
         "chunks": full[0]["total"],
         "full_s": seconds,
         "chunks_per_s": full[0]["total"] / seconds,
@@ -228,16 +233,16 @@ def main() -> None:
 
 def report(results: dict[str, dict[str, Any]]) -> None:
     print(
-        "| size, store | chunks | full index s | chunks/s | no-op s (% of full) | one file changed s | "
-        "query p50 ms | p95 ms | first question s | peak MB index | peak MB ask |"
+        "| size, store | chunks | full index s | chunks/s | per CPU s | no-op s (% of full) | one file changed s | "
+        "query p50 ms | p95 ms | first question s | peak MB index | peak MB ask | load |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, r in results.items():
         print(
-            f"| {name} | {r['chunks']} | {r['full_s']:.1f} | {r['chunks_per_s']:.0f} | "
+            f"| {name} | {r['chunks']} | {r['full_s']:.1f} | {r['chunks_per_s']:.0f} | {r['cpu_chunks_per_s']:.0f} | "
             f"{r['noop_s']:.2f} ({100 * r['noop_s'] / r['full_s']:.1f}%) | {r['one_file_s']:.2f} | "
             f"{r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['first_question_s']:.1f} | "
-            f"{r['peak_full_mb']:.0f} | {r['peak_ask_mb']:.0f} |"
+            f"{r['peak_full_mb']:.0f} | {r['peak_ask_mb']:.0f} | {r['load']:.1f} |"
         )
     ratios = [
         (name, r, results[f"{name.split()[0]} baseline"])
