@@ -36,8 +36,9 @@ WARM = """
 import json, resource, sys, time
 from assistant.answer.assistant import Assistant
 from assistant.config import Settings
+from pathlib import Path
 from assistant.evaluation import load_questions
-questions = load_questions(sys.argv[1])
+questions = load_questions(Path(sys.argv[1]))
 assistant = Assistant(Settings())
 assistant.warm_up()
 embedder = assistant.library.embedder
@@ -67,7 +68,7 @@ sources = {s.id: {"text": s.text, "kind": s.kind, "title": s.title} for s in Lib
 baseline = TutorialBaseline(sources, embedder, Path(sys.argv[3]))
 times = []
 for _ in range(int(sys.argv[2])):
-    for q in load_questions(sys.argv[1]):
+    for q in load_questions(Path(sys.argv[1])):
         embedder.forget()
         t = time.perf_counter()
         baseline.store.similarity_search(q.question, k=4)
@@ -114,13 +115,17 @@ def main() -> None:
         for backend in BACKENDS:
             # int8 vectors are an index of their own; torch and onnx share one.
             backend_env = {**env, "ASSISTANT_EMBEDDING_BACKEND": backend, "ASSISTANT_INDEX_DIR": str(tmp / backend)}
-            subprocess.run([sys.executable, "-m", "assistant", "index"], env=backend_env, cwd=ROOT, check=True)
+            subprocess.run(
+                [sys.executable, "-m", "assistant", "index"], env=backend_env, cwd=ROOT, check=True, capture_output=True
+            )
             warm = run(WARM, [questions, str(args.rounds)], backend_env)
             cold, peak = cold_start(backend_env, ROOT, args.cold)
             rows.append((backend, warm, cold, peak))
         old = baseline_tree(args.baseline, tmp / "baseline")
         old_env = {**env, "PYTHONPATH": str(old), "ASSISTANT_INDEX_DIR": str(tmp / "baseline-index")}
-        subprocess.run([sys.executable, "-m", "assistant", "index"], env=old_env, cwd=old, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "assistant", "index"], env=old_env, cwd=old, check=True, capture_output=True
+        )
         old_warm = run(WARM, [questions, str(args.rounds)], old_env, cwd=old)
         old_cold, old_peak = cold_start(old_env, old, args.cold)
         tutorial = run(

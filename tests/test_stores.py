@@ -182,3 +182,18 @@ def test_a_killed_server_build_leaves_the_old_index_answering(chroma_server, set
     assert report.added == 150
     names = {c.name for c in client.list_collections() if c.name.startswith("killed.gen-")}
     assert len(names) <= 2 * server.keep_generations  # the unfinished build was removed
+
+
+def test_the_app_answers_from_an_index_on_a_chroma_server(chroma_server, settings, indexer, monkeypatch):
+    from tests.test_app import ask, open_app
+
+    server = settings.model_copy(update={"chroma_url": chroma_server, "collection": "app"})
+    Indexer(server, indexer.embedder).run()
+    for key, value in settings_env(server).items():
+        if key.startswith("ASSISTANT_"):
+            monkeypatch.setenv(key, value)
+    monkeypatch.setenv("ASSISTANT_STREAM_PAUSE", "0")
+    turn = ask(open_app(), "How does self-compassion help with stress?")
+    assert turn["answer"]["status"] == "answered"
+    assert turn["answer"]["citations"][0]["source_id"] == "healing-from-within"
+    assert not (settings.index_dir / "CURRENT").exists()  # nothing was written to the embedded store
