@@ -229,6 +229,8 @@ class Indexer:
             writer = _Writer(self.embedder, generation, reuse if not copied else None, total, progress)
             window = min(settings.write_batch_size, generation.max_batch)
             now = _now()
+            # A source keeps the time it was first indexed while its text stays the same (a full rebuild resets it).
+            kept = set(plan.unchanged) & set(versions) if not report.full else set()
             for sid in todo:
                 document = documents[sid]
                 records = chunk_records(document, settings.chunk_max_chars)
@@ -241,12 +243,11 @@ class Indexer:
                         if len(writer.pending) >= window:
                             writer.flush()
                 s = document.source
-                unchanged = sid in plan.unchanged and sid in versions
                 generation.put_source(
                     SourceRecord(
                         id=sid, kind=s.kind, title=s.title, author=s.author, date=s.date, url=s.url,
                         extra=dict(s.extra), content_hash=document.content_hash, text=document.text,
-                        chunks=len(records), indexed_at=versions[sid][1] if unchanged else now,
+                        chunks=len(records), indexed_at=versions[sid][1] if sid in kept else now,
                     )
                 )  # fmt: skip
             writer.flush()
