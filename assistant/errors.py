@@ -29,6 +29,14 @@ class IndexMismatchError(AssistantError):
     """The index was built with another model, chunker or Chroma version."""
 
 
+class IndexDamagedError(IndexMismatchError):
+    """The index's files are missing or unreadable; an older intact generation may still answer."""
+
+
+class IndexStorageError(AssistantError):
+    """The index folder cannot be written or read: a full disk, a read-only file system, a permission."""
+
+
 class IndexBusyError(AssistantError):
     """Another process is writing the index."""
 
@@ -47,3 +55,7 @@ class FetchError(AssistantError):
 
 class IndexUnreachableError(AssistantError):
     """The Chroma server named in the settings does not answer."""
+
+
+class BackendError(AssistantError):
+    """The language model could not write an answer: server down, timeout, refused key, unusable reply."""

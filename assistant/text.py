@@ -101,3 +101,15 @@ def _stemmer():
     import snowballstemmer
 
     return snowballstemmer.stemmer("english")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def sentences(text: str) -> list[str]:
+    """A message cut into sentences at end punctuation followed by space, and at line breaks.
+
+    >>> sentences("What does it say about stress? I took the pills. bye")
+    ['What does it say about stress?', 'I took the pills.', 'bye']
+    """
+    return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]

@@ -2,8 +2,10 @@
 
 Everything here is plain Python, so the rules that matter in the app are
 tested without a browser: how source text is made safe to show through
-Markdown, how a cited passage is highlighted inside its paragraph, how an
-answer is cut into pieces to stream, how a conversation is exported.
+Markdown, how a cited passage is highlighted inside its paragraph or its
+whole source, how an answer is cut into pieces to stream with markers that
+lead to their citations, how crisis numbers become links a phone can call,
+how an answer is copied and a conversation exported.
 
 Deliberately not handled: rendering itself (``app.py`` does that), and
 Markdown that a source means as Markdown: every source text is shown
@@ -16,15 +18,15 @@ import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from assistant.answer.citations import context_window
+from assistant.answer.citations import PassageContext
 from assistant.index.building import IndexReport
-from assistant.ingest.chunking import paragraph_spans
 
 log = logging.getLogger(__name__)
+
+TITLE = "Self-compassion, with sources"
 
 # -- Markdown -------------------------------------------------------------------
 
@@ -70,12 +72,22 @@ HIGHLIGHT_COLORS = 'foreground="#1f1f1f" background="#ffe066"'
 # which shifts the quote's words off the paragraph's left edge and leaves a
 # double-width gap after it; inside a passage the highlight gets no sideways
 # padding, so the words stay exactly where the paragraph puts them.
+# "Get help now" sits at the top of the sidebar; where the sidebar folds away
+# (narrow screens, as Streamlit folds it below 768 px) a copy shows beside the
+# chat box instead, which never scrolls away. A citation marker is a link to its citation: it keeps
+# the badge's look rather than a link's underline.
+MAIN_HELP_KEY = "help-main"
 PAGE_STYLE = """<style>
-[class*="st-key-passage-"] span.stMarkdownColoredBackground {
+[class*="st-key-passage-"] span.stMarkdownColoredBackground,
+[class*="st-key-source-text"] span.stMarkdownColoredBackground {
   padding: 0.1em 0;
   margin: 0;
   border-radius: 0.15em;
 }
+@media (min-width: 768px) {
+  .st-key-help-main { display: none; }
+}
+a[href^="#cite-"] { text-decoration: none; }
 </style>"""
 
 
@@ -94,18 +106,30 @@ def marker(n: int) -> str:
     return f":blue-badge[{n}]"
 
 
+def citation_anchor(turn_id: str, n: int) -> str:
+    """The key of citation ``n`` of one answer, and the anchor its marker links to: ``cite-ab12-2``."""
+    return f"cite-{turn_id}-{n}"
+
+
+def marker_link(n: int, turn_id: str) -> str:
+    """A marker that leads to its citation: ``marker_link(2, "ab12")`` is ``'[:blue-badge[2]](#cite-ab12-2)'``."""
+    return f"[{marker(n)}](#{citation_anchor(turn_id, n)})"
+
+
 _MARKER = re.compile(r"(?<!\S)\[(\d+)\](?!\S)")
 _PIECE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+|(?<=\])\s+")
 
 
-def answer_pieces(answer: str) -> list[str]:
+def answer_pieces(answer: str, turn_id: str = "") -> list[str]:
     """The answer as Markdown pieces to stream, a sentence (or a marker) at a time.
 
-    Text is escaped; ``[n]`` markers become badges. Joined, the pieces are the
-    whole answer.
+    Text is escaped; ``[n]`` markers become badges, links to their citations
+    when the answer's ``turn_id`` is given. Joined, the pieces are the whole answer.
 
     >>> answer_pieces("Rest *helps*. Kindness heals. [1] Sleep too. [2]")
     ['Rest \\\\*helps\\\\*. ', 'Kindness heals. :blue-badge[1] ', 'Sleep too. :blue-badge[2]']
+    >>> answer_pieces("Rest. [1]", turn_id="ab12")
+    ['Rest. [:blue-badge[1]](#cite-ab12-1)']
     """
     pieces: list[str] = []
     position = 0
@@ -118,52 +142,68 @@ def answer_pieces(answer: str) -> list[str]:
             pieces[-1] += piece  # a marker stays with the sentence it supports
         else:
             pieces.append(piece)
-    return [_render_markers(p) for p in pieces]
+    return [_render_markers(p, turn_id) for p in pieces]
 
 
-def _render_markers(text: str) -> str:
+def _render_markers(text: str, turn_id: str) -> str:
     out, position = [], 0
     for m in _MARKER.finditer(text):
-        out.append(escape_markdown(text[position : m.start()]) + marker(int(m.group(1))))
+        n = int(m.group(1))
+        out.append(escape_markdown(text[position : m.start()]) + (marker_link(n, turn_id) if turn_id else marker(n)))
         position = m.end()
     out.append(escape_markdown(text[position:]))
     return "".join(out)
 
 
+# -- help ------------------------------------------------------------------------------
+
+# A phone number in bold, as the safety module writes them: **988**, **116 123**.
+_BOLD_NUMBER = re.compile(r"\*\*(\d[\d ]{0,14}\d)\*\*")
+_SAYS_TEXT = re.compile(r"\btext\s*$", re.IGNORECASE)
+
+
+def dial_links(markdown: str) -> str:
+    """The crisis lines' Markdown with each number a link that calls it, and one that texts it where texting is offered.
+
+    >>> dial_links("US: call or text **988** (emergency **911**)")
+    'US: call or text [**988**](tel:988) ([text](sms:988)) (emergency [**911**](tel:911))'
+    >>> dial_links("Samaritans **116 123**")
+    'Samaritans [**116 123**](tel:116123)'
+    """
+
+    def link(m: re.Match[str]) -> str:
+        number, digits = m[1], m[1].replace(" ", "")
+        texts = _SAYS_TEXT.search(markdown[max(0, m.start() - 12) : m.start()]) is not None
+        return f"[**{number}**](tel:{digits})" + (f" ([text](sms:{digits}))" if texts else "")
+
+    return _BOLD_NUMBER.sub(link, markdown)
+
+
 # -- citations ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, kw_only=True)
-class Context:
-    """A cited span inside the paragraph that holds it."""
+def context_markdown(quote: str, context: PassageContext | None = None) -> str:
+    """A cited passage in its paragraph: the quote highlighted, everything else escaped, "…" where it goes on.
 
-    before: str
-    quote: str
-    after: str
-    clipped_before: bool = False  # the paragraph goes on before ``before``
-    clipped_after: bool = False
-
-    def to_markdown(self) -> str:
-        """The paragraph with the quote highlighted, everything else escaped."""
-        before = ("…" if self.clipped_before else "") + self.before
-        after = self.after + ("…" if self.clipped_after else "")
-        return escape_markdown(before) + highlight(self.quote) + escape_markdown(after)
-
-
-def paragraph_context(text: str, start: int, end: int, max_chars: int = 600) -> Context:
-    """The paragraph(s) of ``text`` around ``start..end``, at most ``max_chars`` each side.
-
-    >>> paragraph_context("Intro.\\n\\nFirst. Be kind. Last.\\n\\nOutro.", 15, 23)
-    Context(before='First. ', quote='Be kind.', after=' Last.', clipped_before=False, clipped_after=False)
+    >>> context_markdown("Be kind.", PassageContext(before="Rest. ", after=" Then", clipped_after=True))
+    'Rest. :color[Be kind.]{foreground="#1f1f1f" background="#ffe066"} Then…'
     """
-    spans = [s for s in paragraph_spans(text) if s[0] < end and start < s[1]] or [(start, end)]
-    first, last = min(s[0] for s in spans), max(s[1] for s in spans)
-    first, last = min(first, start), max(last, end)
-    before, after = context_window(text, start, end, max_chars, first, last)
-    return Context(
-        before=before, quote=text[start:end], after=after,
-        clipped_before=start - len(before) > first, clipped_after=end + len(after) < last,
-    )  # fmt: skip
+    if context is None:
+        return highlight(quote)
+    before = ("…" if context.clipped_before else "") + context.before
+    after = context.after + ("…" if context.clipped_after else "")
+    return escape_markdown(before) + highlight(quote) + escape_markdown(after)
+
+
+def source_markdown(text: str, start: int | None = None, end: int | None = None) -> str:
+    """A whole source to read, with the span ``start..end`` highlighted when one is given.
+
+    >>> source_markdown("One.\\n\\nBe kind. Two.", 6, 14).replace(HIGHLIGHT_COLORS, "…")
+    'One.  \\n  \\n:color[Be kind.]{…} Two.'
+    """
+    if start is None or end is None or not 0 <= start < end <= len(text):
+        return escape_markdown(text)
+    return escape_markdown(text[:start]) + highlight(text[start:end]) + escape_markdown(text[end:])
 
 
 def citation_title(citation: Mapping[str, Any]) -> str:
@@ -270,7 +310,7 @@ def _quoted(text: str) -> str:
     return "\n".join(f"> {line}" if line else ">" for line in escape_markdown(text).split("  \n"))
 
 
-def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = "Self-compassion, with sources") -> str:
+def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = TITLE) -> str:
     """A conversation as a Markdown document, each answer followed by its citations.
 
     ``turns`` are ``{"question": str, "answer": Answer.to_dict()}``.
@@ -313,3 +353,25 @@ def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = "Self
         if answer["resources"] and not trusted:
             parts.append(answer["resources"].strip())
     return "\n\n".join(parts) + "\n"
+
+
+def answer_text(answer: Mapping[str, Any]) -> str:
+    """An answer as plain text to paste elsewhere: what it says, then the sources its markers name.
+
+    >>> print(answer_text({"answer": "Rest heals. [1]", "related": [], "citations": [{"n": 1, "title": "T",
+    ...     "author": "A", "date": "", "quote": "Rest heals.", "link": "https://example.org/p", "url": ""}]}))
+    Rest heals. [1]
+    <BLANKLINE>
+    Sources:
+    [1] T — A: “Rest heals.” https://example.org/p
+    """
+    parts = [answer["answer"].strip()]
+    for heading, citations in (("Sources", answer["citations"]), ("Related (not an answer)", answer["related"])):
+        if citations:
+            lines = [f"{heading}:"]
+            for c in citations:
+                where = c["link"] or c["url"]
+                quote = " ".join(c["quote"].split())
+                lines.append(f"[{c['n']}] {citation_title(c)}: “{quote}”" + (f" {where}" if where else ""))
+            parts.append("\n".join(lines))
+    return "\n\n".join(parts)

@@ -1,89 +1,34 @@
-"""The Streamlit chat, driven by AppTest over a real index in tmp_path.
+"""The reader's page, driven by AppTest over a real index in tmp_path.
 
 Each test builds the index first (the ``indexer`` fixture) and points the
 app at it through ``ASSISTANT_*`` variables. The embedding model is cached
 once per process by the app; everything keyed by the settings (the index,
-the feedback file) is new in every test.
+the feedback and conversation files) is new in every test.
 """
 
 from __future__ import annotations
 
 import re
+import shutil
 import sqlite3
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
-from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 
 from assistant import ui
-from assistant.index.building import writer_lock
+from assistant.answer.citations import PassageContext
+from assistant.conversations import ConversationStore, new_key
+from assistant.feedback import FeedbackStore
 from assistant.safety import CRISIS_RESOURCES
-
-APP = Path(__file__).resolve().parent.parent / "app.py"
-STRESS = "Does being kind to myself do anything for my immune system?"
-
-
-def plain(markdown: str) -> str:
-    """What a reader sees of the app's Markdown: highlights and badges unwrapped, escapes undone."""
-    unwrapped = None
-    while unwrapped != markdown:  # directives nest: :small[:gray[...]], and may have {attributes}
-        unwrapped, markdown = (
-            markdown,
-            re.sub(r":[a-z]+(?:-[a-z]+)?\[((?:\\.|[^\]\\])*)\](?:\{[^}]*\})?", r"\1", markdown),
-        )
-    markdown = re.sub(r"\\(.)", r"\1", markdown)
-    return markdown.replace("  \n", "\n").replace("\u2060", "")
+from tests import apptest
+from tests.apptest import APP, STRESS, ask, messages, open_app, plain, run_until
 
 
 @pytest.fixture
 def app_env(monkeypatch, settings, indexer):
     indexer.run()
-    monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(settings.corpus_dir))
-    monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(settings.index_dir))
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("ASSISTANT_STREAM_PAUSE", "0")
+    apptest.use_settings(monkeypatch, settings)
     return settings
-
-
-def open_app() -> AppTest:
-    at = AppTest.from_file(str(APP), default_timeout=120)
-    at.run()
-    assert not at.exception
-    return at
-
-
-def ask(at: AppTest, question: str) -> dict:
-    at.chat_input(key="question").set_value(question).run()
-    assert not at.exception
-    return at.session_state["turns"][-1]
-
-
-def run_until(at: AppTest, done: Callable[[AppTest], bool], timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while not done(at):
-        assert time.monotonic() < deadline, "timed out waiting for the app"
-        time.sleep(0.3)
-        at.run()
-        assert not at.exception
-
-
-def messages(at: AppTest) -> list[tuple[str, str]]:
-    return [(m.name, " ".join(plain(md.value) for md in m.markdown)) for m in at.chat_message]
-
-
-def feedback_rows(settings) -> list[dict]:
-    db = sqlite3.connect(settings.data_dir / "feedback.sqlite3")
-    db.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in db.execute("SELECT * FROM feedback ORDER BY id")]
-    finally:
-        db.close()
-
-
-# -- flows -------------------------------------------------------------------------------------------
 
 
 def help_now(at: AppTest):
@@ -91,43 +36,80 @@ def help_now(at: AppTest):
     return at.sidebar.children[0]
 
 
-def test_welcome_says_what_it_answers_from_and_where_to_get_help(app_env):
+def conversations(settings) -> ConversationStore:
+    return ConversationStore(settings.data_dir / "conversations.sqlite3")
+
+
+# -- the page before any question ----------------------------------------------------------------
+
+
+def test_the_chat_box_is_there_while_the_assistant_gets_ready(app_env):
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    assert not at.exception
+    assert apptest.getting_ready(at)  # the model and the index open in the background ...
+    assert at.chat_input(key="question").max_chars == app_env.max_question_chars  # ... and the box is there
+    at.chat_input(key="question").set_value(STRESS).run()  # a question asked meanwhile waits, then is answered
+    assert not at.exception
+    assert at.session_state["conversation"].turns[0]["answer"]["status"] == "answered"
+
+
+def test_welcome_help_and_starter_questions(app_env):
     at = open_app()
     welcome = at.main.markdown[0].value
     assert "Healing from Within" in plain(welcome) and "Marissa Mireles" in plain(welcome)
     assert "not therapy and not a crisis service" in plain(welcome)
-    # It promises only what the page does: the numbers match the citations listed under an answer.
     assert f"Each number such as {ui.marker(1)} matches a source listed under the answer" in welcome
-    assert "top of the sidebar" in welcome
     top = help_now(at)
     assert top.type == "expander" and top.label == "Get help now"
-    assert top.markdown[0].value == CRISIS_RESOURCES.strip()
-    assert not [e for e in at.main.expander if "help" in e.label.lower()]  # not on the page, where it scrolls away
+    lines = top.markdown[0].value
+    assert lines == ui.dial_links(CRISIS_RESOURCES).strip()
+    assert "[**988**](tel:988)" in lines and "(sms:988)" in lines and "[**116 123**](tel:116123)" in lines
+    beside_the_box = at.get("popover")[0]  # shown in place of the sidebar on narrow screens (ui.PAGE_STYLE)
+    assert beside_the_box.proto.popover.label == "Get help now"
+    assert beside_the_box.markdown[0].value == lines
+    starters = [b for b in at.main.button if b.key and b.key.startswith("starter-")]
+    assert 4 <= len(starters) <= 6
+    assert [plain(b.label) for b in starters] == app_env.starter_questions
     titles = [plain(m.value) for m in at.sidebar.markdown]
     assert any(
-        t.startswith("**Healing from Within: How Self-Compassion Leads to Lasting Growth**\narticle · 20 passages")
-        for t in titles
+        t.startswith("**Healing from Within: How Self-Compassion Leads to Lasting Growth**\narticle") for t in titles
     )
 
 
-def test_an_answer_streams_in_with_citations_that_open_on_their_passage(app_env):
+def test_a_starter_question_is_asked_when_chosen(app_env):
+    at = open_app()
+    at.button(key="starter-1").click().run()
+    assert not at.exception
+    turn = at.session_state["conversation"].turns[0]
+    assert turn["question"] == app_env.starter_questions[1]
+    assert turn["answer"]["status"] == "answered"
+    assert not [b for b in at.main.button if b.key and b.key.startswith("starter-")]
+
+
+# -- answers -----------------------------------------------------------------------------------------
+
+
+def test_an_answer_has_markers_that_lead_to_citations_open_on_their_paragraph(app_env):
     at = open_app()
     turn = ask(at, STRESS)
-    answer = turn["answer"]
+    answer, tid = turn["answer"], turn["id"]
     assert answer["status"] == "answered" and answer["citations"]
     assert messages(at)[0] == ("user", STRESS)
     shown = at.chat_message[1].markdown[0].value
     assert "improve immune function" in plain(shown)
-    assert ui.marker(1) in shown  # the [1] marker
-    cited = [e for e in at.chat_message[1].expander if e.label.startswith(ui.marker(1))]
+    for c in answer["citations"]:  # each marker is a link to the citation with that key
+        assert ui.marker_link(c["n"], tid) in shown
+        assert at.chat_message[1].expander(key=ui.citation_anchor(tid, c["n"])) is not None
     first = answer["citations"][0]
-    assert len(cited) == 1 and first["quote"][:20] in cited[0].label and "Marissa Mireles" in cited[0].label
-    assert plain(cited[0].markdown[0].value) == "**Healing from Within: How Self-Compassion Leads to Lasting Growth**"
-    passage = cited[0].markdown[1].value
-    assert ui.highlight(first["quote"]) in passage  # the quote, highlighted ...
-    assert first["quote"] in plain(passage) and len(plain(passage)) > len(first["quote"])  # ... in its paragraph
-    assert "Marissa Mireles" in cited[0].caption[0].value
-    assert len([e for e in at.chat_message[1].expander if "badge" in e.label]) == len(answer["citations"])
+    context = first["context"]  # the answer carries the paragraph the page shows
+    assert context["before"] or context["after"]
+    cited = at.chat_message[1].expander(key=ui.citation_anchor(tid, 1))
+    assert first["quote"][:20] in cited.label and "Marissa Mireles" in cited.label
+    passage = cited.markdown[1].value
+    assert passage == ui.context_markdown(first["quote"], PassageContext(**context))
+    assert ui.highlight(first["quote"]) in passage and len(plain(passage)) > len(first["quote"])
+    whole = [m.value for m in cited.markdown if m.value.startswith("[Read the whole source]")]
+    assert whole and f"source?id={first['source_id']}&from={first['start']}&to={first['end']}" in whole[0]
 
 
 def test_a_cited_web_source_links_to_its_page_and_says_where_it_lands(app_env):
@@ -165,15 +147,16 @@ def test_not_found_says_so_and_offers_related_passages_as_such(app_env):
     assert not [b for b in at.button if b.key and b.key.startswith("wrong-")]
 
 
-def test_a_crisis_shows_help_and_keeps_it_visible_on_the_next_turn(app_env):
+def test_a_crisis_shows_help_with_numbers_to_call_and_keeps_it_visible(app_env):
     at = open_app()
     answer = ask(at, "I want to kill myself")["answer"]
     assert answer["status"] == "crisis"
-    assert any("988" in w.value and "not a crisis service" in w.value for w in at.chat_message[1].warning)
-    # At once, the top of the sidebar (which never scrolls away with the chat) shows the lines, unfolded.
-    assert help_now(at).type == "warning" and help_now(at).value == CRISIS_RESOURCES.strip()
+    reply = at.chat_message[1].warning[0].value
+    assert reply == ui.dial_links(answer["answer"]).strip()
+    assert "[**988**](tel:988)" in reply and "not a crisis service" in reply
+    assert help_now(at).type == "warning" and help_now(at).value == ui.dial_links(CRISIS_RESOURCES).strip()
     ask(at, "How does self-compassion help with stress?")
-    assert help_now(at).type == "warning" and help_now(at).value == CRISIS_RESOURCES.strip()
+    assert help_now(at).type == "warning"
     assert not [e for e in at.sidebar.expander if e.label == "Get help now"]
 
 
@@ -181,56 +164,127 @@ def test_an_answer_that_mentions_suicide_shows_the_resources(app_env):
     at = open_app()
     answer = ask(at, "What does the article say about suicide?")["answer"]
     assert answer["resources"]
-    assert any(i.value == CRISIS_RESOURCES.strip() for i in at.chat_message[1].info)
+    assert any(i.value == ui.dial_links(CRISIS_RESOURCES).strip() for i in at.chat_message[1].info)
 
 
-def test_a_script_in_a_question_is_shown_as_text(app_env):
+# -- input -----------------------------------------------------------------------------------------------
+
+
+def test_markup_is_shown_as_typed_and_does_not_change_the_answer(app_env):
     at = open_app()
-    question = "<script>alert(1)</script> **bold** :red[x]"
-    ask(at, question)
-    user = at.chat_message[0].markdown[0]
-    assert user.value == ui.escape_markdown(question)
-    assert plain(user.value) == question
+    marked = "How does <b>self-compassion</b> affect **stress**? <script>alert(1)</script>"
+    with_markup = ask(at, marked)
+    user = at.chat_message[0]
+    assert [t.value for t in user.text] == [marked] and not user.markdown  # exactly what was typed, as text
+    assert "\u2060" not in user.text[0].value
+    at.button(key="new_conversation").click().run()
+    without = ask(at, "How does self-compassion affect stress?")
+    assert with_markup["answer"]["answer"] == without["answer"]["answer"]
+    assert [c["chunk_id"] for c in with_markup["answer"]["citations"]] == [
+        c["chunk_id"] for c in without["answer"]["citations"]
+    ]
     assert not any(m.proto.allow_html for m in at.markdown)
-    assert "unsafe_allow_html" not in APP.read_text(encoding="utf-8")
     assert [h.value for h in at.get("html")] == [ui.PAGE_STYLE]  # the one HTML element: a constant stylesheet
 
 
-def test_feedback_is_stored_with_the_question_and_nothing_else(app_env):
+@pytest.mark.parametrize("blank", ["", "   ", "\n\t \u200b"])
+def test_blank_input_draws_nothing_and_says_why(app_env, blank):
     at = open_app()
-    turn = ask(at, STRESS)
-    at.feedback(key=f"rating-{turn['id']}").set_value(0).run()
-    at.text_input(key=f"note-{turn['id']}").set_value("The second passage is off topic.")
-    at.button(key=f"send-{turn['id']}").click().run()
-    at.button(key=f"wrong-{turn['id']}-2").click().run()
-    assert not at.exception
-    assert "Thank you, your note was saved." in [c.value for c in at.caption]
-    rows = feedback_rows(app_env)
-    cited = [c["chunk_id"] for c in turn["answer"]["citations"]]
-    assert [(r["rating"], r["comment"], r["wrong_chunk_id"]) for r in rows] == [
-        ("down", "", ""),
-        ("down", "The second passage is off topic.", ""),
-        ("", "", cited[1]),
-    ]
-    assert {r["question"] for r in rows} == {STRESS}
-    assert {r["status"] for r in rows} == {"answered"}
-    assert {r["citation_chunk_ids"] for r in rows} == {str(cited).replace("'", '"')}
-    assert {r["session_id"] for r in rows} == {at.session_state["session_id"]}
-    assert set(rows[0]) == {
-        "id", "created_at", "session_id", "question", "answer", "status", "citation_chunk_ids", "rating",
-        "comment", "wrong_chunk_id",
-    }  # fmt: skip
-
-
-def test_clear_empties_the_conversation(app_env):
-    at = open_app()
-    ask(at, STRESS)
-    assert at.button(key="clear").disabled is False
-    at.button(key="clear").click().run()
+    at.chat_input(key="question").set_value(blank).run()
     assert not at.exception
     assert at.chat_message.len == 0
-    assert at.session_state["turns"] == []
-    assert at.button(key="clear").disabled is True
+    assert [plain(i.value) for i in at.main.info] == ["Please type a question."]
+    assert at.session_state["conversation"].turns == []
+    assert conversations(app_env).listed(at.session_state["browser"]) == []
+
+
+# -- feedback -------------------------------------------------------------------------------------------
+
+
+def test_thumbs_and_note_for_one_answer_are_one_row(app_env):
+    at = open_app()
+    turn = ask(at, STRESS)
+    tid = turn["id"]
+    at.feedback(key=f"rating-{tid}").set_value(0).run()
+    at.text_input(key=f"note-{tid}").set_value("The second passage is off topic.")
+    at.button(key=f"send-{tid}").click().run()
+    at.feedback(key=f"rating-{tid}").set_value(1).run()  # changed their mind
+    at.button(key=f"wrong-{tid}-2").click().run()
+    assert not at.exception
+    assert "Thank you, your note was saved." in [c.value for c in at.caption]
+    assert "Thank you: this citation is flagged for review." in [c.value for c in at.caption]
+    rows = apptest.feedback_rows(app_env)
+    cited = [c["chunk_id"] for c in turn["answer"]["citations"]]
+    assert [(r["rating"], r["comment"], r["wrong_chunk_id"], r["answer_id"]) for r in rows] == [
+        ("up", "The second passage is off topic.", "", tid),
+        ("", "", cited[1], tid),
+    ]
+    conversation = at.session_state["conversation"]
+    # Rows know the conversation by an id of their own, never by the id that opens it.
+    assert {r["session_id"] for r in rows} == {conversation.feedback_id} != {conversation.id}
+    assert {r["question"] for r in rows} == {STRESS}
+    assert {r["citation_chunk_ids"] for r in rows} == {str(cited).replace("'", '"')}
+
+
+# -- conversations ------------------------------------------------------------------------------------------
+
+
+def test_a_conversation_comes_back_for_the_same_browser_with_its_feedback(app_env):
+    browser = new_key()
+    first = open_app(browser=browser)
+    turn = ask(first, STRESS)
+    first.feedback(key=f"rating-{turn['id']}").set_value(1).run()
+    conversation_id = first.query_params["c"]
+    assert conversation_id == first.session_state["conversation"].id
+
+    again = open_app(browser=browser, conversation=conversation_id)  # a reload: same browser, same address
+    assert [m for m in messages(again) if m[0] == "user"] == [("user", STRESS)]
+    assert again.feedback(key=f"rating-{turn['id']}").value == 1
+    listed = [b.label for b in again.sidebar.button if b.key and b.key.startswith("conversation-")]
+    assert listed == [STRESS]
+
+
+def test_another_browser_with_the_link_reads_it_and_continues_in_a_copy(app_env):
+    owner = new_key()
+    first = open_app(browser=owner)
+    turn = ask(first, STRESS)
+    first.feedback(key=f"rating-{turn['id']}").set_value(0).run()
+    conversation_id = first.query_params["c"]
+
+    other = open_app(browser=new_key(), conversation=conversation_id)
+    assert [m for m in messages(other) if m[0] == "user"] == [("user", STRESS)]
+    assert not other.get("feedback")  # the owner's rating is theirs alone
+    assert not [b for b in other.sidebar.button if b.key and b.key.startswith("conversation-")]
+    ask(other, "How does self-compassion help me grow?")
+    assert other.query_params["c"] != conversation_id
+    kept = conversations(app_env).get(conversation_id)
+    assert kept is not None and [t["question"] for t in kept.turns] == [STRESS]  # the owner's stays as it was
+
+
+def test_new_conversation_keeps_the_old_one_listed_and_it_opens_again(app_env):
+    at = open_app()
+    ask(at, STRESS)
+    old = at.query_params["c"]
+    at.button(key="new_conversation").click().run()
+    assert at.chat_message.len == 0 and "c" not in at.query_params
+    ask(at, "What is the capital of France?")
+    listed = [b for b in at.sidebar.button if b.key and b.key.startswith("conversation-")]
+    assert [b.label for b in listed] == ["What is the capital of France?", STRESS]
+    listed[1].click().run()
+    assert not at.exception
+    assert at.query_params["c"] == old
+    assert [m for m in messages(at) if m[0] == "user"] == [("user", STRESS)]
+
+
+def test_a_conversation_can_be_deleted(app_env):
+    at = open_app()
+    ask(at, STRESS)
+    gone = at.query_params["c"]
+    at.button(key="delete_conversation").click().run()
+    assert not at.exception
+    assert at.chat_message.len == 0
+    assert conversations(app_env).get(gone) is None
+    assert not [b for b in at.sidebar.button if b.key and b.key.startswith("conversation-")]
 
 
 def test_two_sessions_never_see_each_other(app_env):
@@ -238,63 +292,35 @@ def test_two_sessions_never_see_each_other(app_env):
     ask(first, "Who wrote the article?")
     second.run()
     assert second.chat_message.len == 0
-    ask(second, "What is the capital of France?")
+    turn = ask(second, "What is the capital of France?")
+    second.feedback(key=f"rating-{turn['id']}").set_value(0).run()
     first.run()
     assert [m[1] for m in messages(first) if m[0] == "user"] == ["Who wrote the article?"]
     assert [m[1] for m in messages(second) if m[0] == "user"] == ["What is the capital of France?"]
-    assert first.session_state["session_id"] != second.session_state["session_id"]
-
-
-def listed_sources(at: AppTest) -> int:
-    return sum(" passage" in m.value and " · indexed " in m.value for m in at.sidebar.markdown)
-
-
-def test_reindex_reports_what_changed_and_lists_the_new_source(app_env):
-    at = open_app()
-    indexed = listed_sources(at)  # whatever the corpus holds; the test adds to it
-    corpus = app_env.corpus_dir
-    (corpus / "notes.md").write_text(
-        "# Notes on <b>kindness</b> *today*\n\nSelf-kindness grows in small daily steps.\n", encoding="utf-8"
-    )
-    (corpus / "odd *name* <b>.xyz").write_text("ignored", encoding="utf-8")
-    at.button(key="reindex").click().run()
-    run_until(at, lambda at: bool(at.sidebar.success))
-    report = plain(at.sidebar.success[0].value)
-    assert report.startswith(f"Re-indexed: 1 added, 0 updated, {indexed} unchanged, 0 deleted;")
-    assert re.search(r"; [1-9]\d* passages embedded", report)
-    assert any("odd *name* <b>.xyz" in plain(w.value) for w in at.sidebar.warning)
-    titles = [plain(m.value) for m in at.sidebar.markdown]
-    assert any(t.startswith("**Notes on <b>kindness</b> *today***\nuser file · 2 passages") for t in titles)
-    assert listed_sources(at) == indexed + 1
-    answer = ask(at, "How does self-kindness grow?")["answer"]
-    assert "notes-md" in {c["source_id"] for c in answer["citations"]}
-
-
-def test_reindex_shows_its_progress_while_it_runs(app_env):
-    # Enough new text that embedding it takes seconds, long after the click's own rerun.
-    paragraphs = [
-        f"Note {i}: a small act of self-kindness, repeated each day, changes how I treat myself." for i in range(400)
+    assert [b.label for b in first.sidebar.button if b.key and b.key.startswith("conversation-")] == [
+        "Who wrote the article?"
     ]
-    (app_env.corpus_dir / "long-notes.md").write_text("\n\n".join(paragraphs), encoding="utf-8")
-    at = open_app()
-    assert not at.sidebar.get("progress")
-    at.button(key="reindex").click().run()
-    shown = [p.text for p in at.sidebar.get("progress")]
-    assert len(shown) == 1 and re.fullmatch(
-        r"Looking for new or changed sources…|Embedding passages: \d+ of \d+", shown[0]
-    )
-    run_until(at, lambda at: bool(at.sidebar.success))
-    assert not at.sidebar.get("progress")
-    assert plain(at.sidebar.success[0].value).startswith("Re-indexed: 1 added,")
+    mine, theirs = first.session_state["conversation"], second.session_state["conversation"]
+    assert mine.feedback_id != theirs.feedback_id
+    store = FeedbackStore(app_env.data_dir / "feedback.sqlite3")
+    assert store.for_session(mine.feedback_id) == {}
+    assert list(store.for_session(theirs.feedback_id)) == [turn["id"]]
 
 
-def test_reindex_while_another_runs_says_so_and_questions_are_still_answered(app_env):
+# -- a reader has no maintainer control ------------------------------------------------------------------------
+
+
+def test_a_reader_sees_no_maintainer_control_and_without_a_token_there_is_no_maintainer_page(app_env):
     at = open_app()
-    with writer_lock(app_env.index_dir):
-        at.button(key="reindex").click().run()
-        run_until(at, lambda at: bool(at.sidebar.error))
-        assert "Another re-index" in plain(at.sidebar.error[0].value)
-        assert ask(at, STRESS)["answer"]["status"] == "answered"
+    ask(at, STRESS)
+    labels = [b.label for b in at.button] + [d.proto.label for d in at.get("download_button")]
+    assert not [x for x in labels if re.search(r"index|export|upload|feedback", x, re.IGNORECASE)], labels
+    assert not at.get("file_uploader")
+    with pytest.raises(ValueError, match="navigation page"):
+        at.switch_page("app_pages/scripts/maintain.py")
+
+
+# -- failures are messages, never tracebacks ------------------------------------------------------------------
 
 
 def test_the_first_run_builds_the_index(app_env, monkeypatch, tmp_path):
@@ -308,14 +334,24 @@ def test_the_first_run_builds_the_index(app_env, monkeypatch, tmp_path):
 def test_an_unusable_setup_is_an_error_message_not_a_traceback(app_env, monkeypatch, tmp_path):
     monkeypatch.setenv("ASSISTANT_CORPUS_DIR", str(tmp_path / "missing"))
     monkeypatch.setenv("ASSISTANT_INDEX_DIR", str(tmp_path / "empty-index"))
-    at = open_app()
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    run_until(at, lambda at: bool(at.error))
     assert "does not exist" in plain(at.error[0].value)
     assert help_now(at).label == "Get help now"  # help is there even when nothing else works
 
 
-def test_an_index_swapped_for_an_unreadable_one_is_an_error_message(app_env):
-    import shutil
+def test_settings_that_are_not_valid_are_named_without_their_values(app_env, monkeypatch):
+    monkeypatch.setenv("ASSISTANT_ADMIN_TOKEN", "short-secret")
+    monkeypatch.setenv("ASSISTANT_TOP_K", "99")
+    at = AppTest.from_file(str(APP), default_timeout=180).run()
+    assert not at.exception
+    message = plain(at.error[0].value)
+    assert "ASSISTANT_ADMIN_TOKEN" in message and "ASSISTANT_TOP_K" in message
+    assert "short-secret" not in message and "99" not in message
+    assert help_now(at).label == "Get help now"
 
+
+def test_an_index_swapped_for_an_unreadable_one_is_an_error_message(app_env):
     at = open_app()
     index = app_env.index_dir
     current = index / (index / "CURRENT").read_text().strip()
@@ -329,77 +365,4 @@ def test_an_index_swapped_for_an_unreadable_one_is_an_error_message(app_env):
     at.chat_input(key="question").set_value(STRESS).run()
     assert not at.exception
     assert any("another/model" in plain(e.value) and "assistant index --full" in plain(e.value) for e in at.main.error)
-    assert at.session_state["turns"] == []
-
-
-# -- the pure helpers behind the page ---------------------------------------------------------------------
-
-NASTY = [
-    "<script>alert(1)</script>",
-    "*stars* _under_ **bold** `code` ~~gone~~ $x^2$",
-    "[link](https://example.org) ![img](x.png) <https://example.org>",
-    "# heading\n- item\n+ item\n1. one\n2) two\n> quote\n---\n===",
-    "a | b\n-|-\n&amp; &lt; \\ backslash",
-    "    indented code\n\ttabbed",
-    ":smile: :red[x] :material/home: 10:30 Note: fine",
-]
-
-
-@pytest.mark.parametrize("text", NASTY)
-def test_escaped_text_renders_as_exactly_that_text(text):
-    html = MarkdownIt("commonmark").enable("table").enable("strikethrough").render(ui.escape_markdown(text))
-    assert html.count("<p>") == 1  # no heading, list, quote, code block or table
-    inner = re.sub(r"<br />\n?", "\n", html.removeprefix("<p>").removesuffix("</p>\n"))
-    assert "<" not in inner.replace("&lt;", "")  # no element at all
-    unescaped = (
-        inner.replace("\u2060", "")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", '"')
-        .replace("&amp;", "&")
-    )
-    assert unescaped == "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.split("\n"))
-
-
-def test_a_quote_is_highlighted_inside_its_own_paragraph_only():
-    text = "Title\n\nFirst thought. Be kind to yourself. Last thought.\n\nNext paragraph."
-    start = text.index("Be kind")
-    context = ui.paragraph_context(text, start, start + len("Be kind to yourself."))
-    assert (context.before, context.quote, context.after) == (
-        "First thought. ",
-        "Be kind to yourself.",
-        " Last thought.",
-    )
-    assert (
-        context.to_markdown() == f"First thought. :color[Be kind to yourself.]{{{ui.HIGHLIGHT_COLORS}}} Last thought."
-    )
-
-
-def test_long_paragraphs_are_clipped_at_words():
-    text = "word " * 400 + "THE QUOTE." + " more" * 400
-    start = text.index("THE QUOTE.")
-    context = ui.paragraph_context(text, start, start + 10, max_chars=50)
-    assert context.clipped_before and context.clipped_after
-    assert len(context.before) <= 50 and context.before.startswith("word")
-    assert context.to_markdown().startswith("…word") and context.to_markdown().endswith("more…")
-
-
-def test_the_conversation_download_keeps_every_citation():
-    turns = [
-        {
-            "question": "Who <b>wrote</b> it?",
-            "answer": {
-                "status": "answered", "answer": "Writer: Marissa Mireles [1]", "resources": "", "related": [],
-                "citations": [{
-                    "n": 1, "title": "Healing from Within", "author": "Marissa Mireles", "date": "Mar 19",
-                    "quote": "Writer: Marissa Mireles", "url": "https://example.org/a", "link": "https://example.org/a#:~:text=Writer",
-                }],
-            },
-        },
-        {"question": "I want to die", "answer": {"status": "crisis", "answer": "**Call 988**", "resources": "x", "citations": [], "related": []}},
-    ]  # fmt: skip
-    document = ui.conversation_markdown(turns)
-    assert "Who \\<b\\>wrote\\</b\\> it?" in document
-    assert "1. Healing from Within — Marissa Mireles, Mar 19 — <https://example.org/a#:~:text=Writer>" in document
-    assert "   > Writer: Marissa Mireles" in document
-    assert "**Call 988**" in document
+    assert at.session_state["conversation"].turns == []

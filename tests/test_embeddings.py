@@ -66,3 +66,22 @@ def test_answering_a_question_never_imports_torch(indexer, settings):
     }
     assert "onnxruntime" in imported
     assert not {m for m in imported if m.split(".")[0] in ("torch", "sentence_transformers", "transformers")}
+
+
+def test_the_crisis_check_decides_alike_with_every_backend(model_dir):
+    from assistant.safety import assess
+
+    messages = [
+        "I want to kill myself.",
+        "I'm going to end my life tonight.",
+        "How does self-compassion help with stress?",
+        "Who wrote the article?",
+        "This traffic is killing me.",
+    ]
+    levels = {}
+    for backend in ("torch", "onnx", "onnx-int8"):
+        embedder = Embedder(backend, model_dir=model_dir)
+        levels[backend] = [assess(m, (), embedder.embed).level for m in messages]
+    assert levels["onnx"] == levels["torch"]
+    assert levels["onnx-int8"] == levels["torch"]
+    assert levels["torch"][0].value == "crisis" and levels["torch"][2].value == "none"

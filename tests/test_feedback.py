@@ -131,3 +131,25 @@ def test_the_command_line_rejects_an_unknown_format(tmp_path):
     result = cli(tmp_path, "--format", "xml")
     assert result.returncode == 2
     assert "xml" in result.stderr
+
+
+FORMULAS = ['=HYPERLINK("http://example.org","x")', "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1+1", "\r=1+1"]
+
+
+def test_a_spreadsheet_never_reads_an_exported_cell_as_a_formula(tmp_path, store):
+    for text in FORMULAS:
+        store.record(session_id="s", question=text, answer="a", status="answered", comment=f"x{text}")
+        store.record(session_id="s", question="q", answer=text, status="answered", rating="up")
+    target = tmp_path / "feedback.csv"
+    assert cli(tmp_path, "--output", str(target)).returncode == 0
+    from_app = io.StringIO()
+    store.export_csv(from_app)
+    exports = {"command": target.read_bytes().decode("utf-8"), "app": from_app.getvalue()}
+    for where, text in exports.items():
+        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        cells = [value for row in rows for value in row.values()]
+        assert not [c for c in cells if c[:1] in {"=", "+", "-", "@", "\t", "\r"}], where
+        # Each value is still there, behind one apostrophe.
+        assert [r["question"] for r in rows[::2]] == [f"'{t}" for t in FORMULAS], where
+        assert [r["answer"] for r in rows[1::2]] == [f"'{t}" for t in FORMULAS], where
+    assert [r.question for r in store.all()[::2]] == FORMULAS  # the store and the JSON export keep them as written

@@ -5,9 +5,12 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import random
 import subprocess
 import sys
 import time
+import tomllib
+from pathlib import Path
 
 import pytest
 
@@ -281,3 +284,69 @@ def test_a_large_page_with_many_blocks_and_style_rules_is_read_in_seconds(tmp_pa
     text = load_file(page, 20_000_000).text
     assert time.perf_counter() - started < 20
     assert "Note 1 on rest." in text and "Note 0 on rest." not in text  # .c0 is hidden
+
+
+HIDDEN_CASES = tomllib.loads((Path(__file__).parent / "hidden_html.toml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", HIDDEN_CASES["hidden"], ids=lambda case: case["name"])
+def test_text_a_reader_cannot_see_is_not_indexed(tmp_path, case):
+    head = f"<style>{case['style']}</style>" if "style" in case else ""
+    text = _html_text(tmp_path, case["html"], head=head)
+    assert "SECRET" not in text
+
+
+@pytest.mark.parametrize("case", HIDDEN_CASES["visible"], ids=lambda case: case["name"])
+def test_text_a_reader_can_see_is_indexed(tmp_path, case):
+    head = f"<style>{case['style']}</style>" if "style" in case else ""
+    assert "Shown words" in _html_text(tmp_path, case["html"], head=head)
+
+
+def test_random_bytes_without_a_nul_are_refused_not_indexed_as_garbage(tmp_path):
+    noise = tmp_path / "noise.txt"
+    rng = random.Random(7)
+    noise.write_bytes(bytes(rng.randrange(1, 256) for _ in range(80_000)))  # no NUL byte
+    with pytest.raises(LoaderError, match=r"^noise\.txt: does not look like text \(\d+% of it"):
+        load_file(noise, MAX)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_text_with_a_byte_order_mark_is_read_in_its_encoding(tmp_path, encoding):
+    text = "Soyez indulgente envers vous-même : une amie naïve, un cœur patient. 自分への思いやり"
+    path = tmp_path / "marked.txt"
+    bom = {"utf-16-be": "\ufeff", "utf-32-be": "\ufeff"}.get(encoding, "")  # the -be codecs write none
+    path.write_bytes((bom + text).encode(encoding))
+    loaded = load_file(path, MAX)
+    assert (loaded.text, loaded.notes) == (text, ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A naïve reader may think self-compassion is weakness. It is not: it is the ground of change, déjà vu.",
+        "Selbstmitgefühl heißt, freundlich mit sich zu sein, auch wenn man scheitert. Übung hilft.",
+        "El autocuidado no es egoísmo; la compasión hacia uno mismo ayuda. ¿Por qué no? Mañana será otro día.",
+    ],
+)
+def test_a_latin1_file_keeps_its_letters(tmp_path, text):
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(text.encode("latin-1"))
+    loaded = load_file(path, MAX)
+    assert loaded.text == text
+    assert loaded.notes[0].startswith("latin1.txt: not valid UTF-8; read as windows-1252")
+
+
+def test_cyrillic_in_a_legacy_encoding_is_not_taken_for_a_western_one(tmp_path):
+    text = "Сострадание к себе помогает пережить неудачу и начать снова. " * 3
+    path = tmp_path / "ru.txt"
+    path.write_bytes(text.encode("cp1251"))
+    assert "к себе помогает пережить неудачу" in load_file(path, MAX).text
+
+
+def test_a_fifo_is_refused_at_once_not_read_forever(tmp_path):
+    fifo = tmp_path / "pipe.txt"
+    os.mkfifo(fifo)
+    started = time.monotonic()
+    with pytest.raises(LoaderError, match=r"^pipe\.txt: not a regular file"):
+        load_file(fifo, MAX)
+    assert time.monotonic() - started < 5

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -12,11 +13,11 @@ import time
 import pytest
 
 from assistant.answer.assistant import Assistant
-from assistant.errors import IndexMismatchError
+from assistant.errors import ConfigError, IndexMismatchError
 from assistant.evaluation import robustness
 from assistant.index.library import Library
 from assistant.index.store import current_generation
-from assistant.ingest.corpus import scan
+from assistant.ingest.corpus import read_manifest, scan
 
 
 def test_hostile_corpus_files_are_skipped_by_name_and_the_rest_indexed(indexer, settings, corpus_dir):
@@ -170,3 +171,48 @@ def test_every_hostile_question_gets_its_expected_status(indexer, settings, embe
     indexer.run()
     rows = robustness(Assistant(settings, Library(settings, embedder)))
     assert [r for r in rows if not r["ok"]] == []
+
+
+def _cli(settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
+        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
+    }
+    command = [sys.executable, "-m", "assistant", *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_fifo_named_in_the_manifest_is_skipped_and_the_index_finishes(settings, corpus_dir):
+    os.mkfifo(corpus_dir / "pipe.txt")
+    with (corpus_dir / "sources.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write('\n[[source]]\nid = "pipe"\nkind = "user file"\nfile = "pipe.txt"\n')
+    result = _cli(settings, "index", "--json", timeout=240)
+    assert result.returncode == 0, result.stderr
+    assert any(m.startswith("pipe.txt: not a regular file") for m in json.loads(result.stdout)["skipped"])
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        ("source = 5", "`source` must be a list of [[source]] tables, not an integer"),
+        ("source = ['a']", "source #1 must be a [[source]] table, not text"),
+        ('[[source]]\nid = 5\ncitation = "x"', "source #1: `id` must be text, not an integer"),
+        ('[[source]]\nid = "a"\nfile = 3', "source #1 ('a'): `file` must be text, not an integer"),
+        ('[[source]]\nid = "a"\ncitation = "x"\ntitle = ["T"]', "source #1 ('a'): `title` must be text, not a list"),
+        ('[[source]]\nid = "a"\ncitation = "x"\n[source.notes]\nk = 1', "source #1 ('a'): `notes` must be text"),
+    ],
+)
+def test_a_manifest_of_the_wrong_shape_is_refused_naming_the_entry(corpus_dir, manifest, message):
+    (corpus_dir / "sources.toml").write_text(manifest + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as error:
+        read_manifest(corpus_dir / "sources.toml")
+    assert message in str(error.value)
+
+
+def test_a_manifest_of_the_wrong_shape_is_one_line_from_the_command(settings, corpus_dir):
+    (corpus_dir / "sources.toml").write_text("source = 5\n", encoding="utf-8")
+    result = _cli(settings, "index")
+    assert result.returncode == 1
+    assert "sources.toml: `source` must be a list" in result.stderr
+    assert "Internal error" not in result.stderr and "Traceback" not in result.stderr

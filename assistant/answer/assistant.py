@@ -6,9 +6,11 @@ marker, so it cannot say anything the sources do not. When the best passage
 is not similar enough to the question, the answer is ``not_found`` and the
 closest passages are offered as related, never as an answer.
 
-Order of work for every question: clean it, check it for a crisis (no
-retrieval at all when it is one), decide its kind once (``answer.kinds``),
-retrieve, compose.
+Order of work for every question: clean it, assess it for a crisis (no
+retrieval at all when it is one; see ``assistant.safety``), decide its kind once (``answer.kinds``),
+retrieve, compose. In a generated mode (``answer.generate``) an answered
+question's passages then go to a language model, and only its verified
+sentences are shown; the extractive answer stays the fallback.
 """
 
 from __future__ import annotations
@@ -22,13 +24,15 @@ from typing import Any
 
 from assistant.answer.citations import Citation, citation_for
 from assistant.answer.compose import compose, definitions_first, is_bibliographic, not_found_message, select_passages
+from assistant.answer.generate import AnswerStream, Generator, passages_for_model
 from assistant.answer.kinds import Kind, classify, clean_question, contextual_query
 from assistant.answer.retrieval import Hit, Mode, Retriever
+from assistant.answer.verify import Verification
 from assistant.config import Settings
 from assistant.errors import InvalidQuestionError
 from assistant.index.library import Library
 from assistant.ingest.chunking import is_heading, passage_text
-from assistant.safety import CRISIS_MESSAGE, CRISIS_RESOURCES, canonical_sentences, check_crisis
+from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess, units
 
 log = logging.getLogger(__name__)
 
@@ -43,9 +47,16 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     query: str = ""  # what was searched for: the question, with the previous turn for a follow-up
     resources: str = ""  # crisis resources shown with this answer, if any
+    safety: str = "none"  # the safety level of the question: none, concern or crisis
+    mode: str = "extractive"  # the answer mode asked for: extractive, ollama, openai or local
+    note: str = ""  # why a generated answer fell back to quotes, or stopped early
+    verification: Verification | None = None  # generated modes only: what verification kept and dropped
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if data["verification"] is None:
+            del data["verification"]
+        return data
 
 
 @dataclass(frozen=True)
@@ -66,12 +77,25 @@ class Pipeline:
 class Assistant:
     """Answers questions from the current index. Safe to share between threads."""
 
-    def __init__(self, settings: Settings, library: Library | None = None, pipeline: Pipeline = Pipeline()) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        library: Library | None = None,
+        pipeline: Pipeline = Pipeline(),
+        generator: Generator | None = None,
+    ) -> None:
         self.settings = settings
         self.library = library or Library(settings)
         self.pipeline = pipeline
         self._retriever: Retriever | None = None
+        self._generator = generator
         self._lock = threading.Lock()
+
+    def generator(self) -> Generator:
+        with self._lock:
+            if self._generator is None:
+                self._generator = Generator(self.settings, self.library.embedder.embed)
+            return self._generator
 
     def retriever(self) -> Retriever:
         generation = self.library.generation()
@@ -109,41 +133,62 @@ class Assistant:
         self.retriever()
         self.library.embedder.embed_query("warm up")
 
-    def ask(self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None) -> Answer:
-        """Answer one question; ``history`` holds the conversation's previous questions, oldest first."""
+    def ask(
+        self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
+    ) -> Answer:
+        """Answer one question; ``history`` holds the conversation's previous questions, oldest first.
+
+        ``mode`` overrides the answer mode of the settings for this question.
+        """
+        return self.stream(raw_question, history, top_k, mode).answer
+
+    def stream(
+        self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
+    ) -> AnswerStream:
+        """The answer as text to show while it is written (verified sentences as they pass), then ``.answer``."""
+        started = time.perf_counter()
+        mode = mode or self.settings.answer_mode
+        answer, passages, turns = self._extractive(raw_question, history, top_k)
+        answer.mode = mode
+        if mode == "extractive" or answer.status != "answered":
+            return AnswerStream.finished(answer)
+        return self.generator().stream(answer, passages, turns, mode, started)
+
+    def _extractive(
+        self, raw_question: Any, history: Sequence[str], top_k: int | None
+    ) -> tuple[Answer, list[Hit], list[str]]:
+        """The extractive answer, the passages a model would get, and the conversation's ordinary turns."""
         started = time.perf_counter()
         settings = self.settings
         try:
             question = clean_question(raw_question, settings.max_question_chars)
         except InvalidQuestionError as e:
             # An over-long message is still read for a crisis first: the limit must not hide one.
+            refused = Answer(question="", status="invalid", answer=str(e))
             if isinstance(raw_question, str) and raw_question.strip():
-                text = raw_question[: 20 * settings.max_question_chars]
-                embedder = self.library.embedder if len(text) <= 5 * settings.max_question_chars else None
-                if check_crisis(text, embedder).is_crisis:
-                    return Answer(
-                        question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
-                        timings_ms=_since(started),
-                    )  # fmt: skip
-            return Answer(question="", status="invalid", answer=str(e), timings_ms=_since(started))
-        # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
-        crisis_turns = [turn for turn in history if check_crisis(turn).is_crisis]
-        ordinary_turns = [turn for turn in history if turn not in crisis_turns]
+                safety = assess(raw_question[: 5 * settings.max_question_chars], (), self.library.embedder.embed)
+                if safety.level is Level.CRISIS:
+                    refused = Answer(question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES)
+                elif safety.shows_lines:
+                    refused.resources = CRISIS_RESOURCES
+            refused.timings_ms = _since(started)
+            return refused, [], []
         embedder = self.library.embedder
-        # One model call for the crisis check's sentences and the search query (the query is read
-        # here as classify will read it; the embedder remembers both).
+        # One model call for the safety check's readings and the search query: the embedder
+        # remembers both. The query read here is the one classify reads when no earlier turn was a crisis.
         embed_started = time.perf_counter()
-        embedder.embed(
-            [contextual_query(question, ordinary_turns), *canonical_sentences(question)][: embedder.REMEMBER_BATCH]
-        )
+        alone, with_turns = units(question, history)
+        embedder.embed([contextual_query(question, history), *alone, *([with_turns] if with_turns else [])])
         embed_ms = round((time.perf_counter() - embed_started) * 1000, 2)
-        crisis = check_crisis(question, embedder)
-        if crisis.is_crisis:
-            log.info("crisis check matched reason=%s", crisis.reason)
+        safety = assess(question, history, embedder.embed)
+        if safety.level is Level.CRISIS:
+            log.info("crisis reply reasons=%s", ",".join(safety.reasons))
             return Answer(
                 question=question, status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES,
-                timings_ms=_since(started),
-            )  # fmt: skip
+                safety=safety.level.value, timings_ms=_since(started),
+            ), [], []  # fmt: skip
+        # A crisis turn is never searched for: a follow-up reads the last ordinary question instead.
+        ordinary_turns = [turn for i, turn in enumerate(history) if i not in safety.crisis_turns]
         limit = top_k or settings.top_k
         pipeline = self.pipeline
         t0 = time.perf_counter()
@@ -167,6 +212,8 @@ class Assistant:
         )  # fmt: skip
         query = kind.query
         hits = search(query)
+        if kind.article_only:  # a file or page added to the corpus never answers for the article
+            hits = [h for h in hits if h.source.kind in {"article", "reference"}]
         t1 = time.perf_counter()
 
         def names_it(hit: Hit) -> bool:  # the question names something in this passage
@@ -196,9 +243,12 @@ class Assistant:
             message = not_found_message(list(retriever.sources.values()))
             message = f"{message} {kind.note}" if kind.note else message
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
-        # The resources stay with a conversation that had a crisis turn (the app keeps them on screen too).
-        if crisis.mentions_topic or crisis_turns:
+        # The lines stay with a conversation that had a crisis or a concern turn.
+        if safety.shows_lines:
             answer.resources = CRISIS_RESOURCES
+        if safety.level is Level.CONCERN:
+            answer.safety = safety.level.value
+            answer.resources = f"{CONCERN_NOTE}\n\n{CRISIS_RESOURCES}"
         t2 = time.perf_counter()
         answer.timings_ms = {
             "embed": embed_ms,  # the question, for the crisis check and the search, in one model call
@@ -206,7 +256,10 @@ class Assistant:
             "compose": round((t2 - t1) * 1000, 2),
             "total": round((t2 - started) * 1000, 2),
         }
-        return answer
+        passages = (
+            chosen if kind.kind is Kind.ABOUT_SOURCES else passages_for_model(chosen, hits, settings.llm_passages)
+        )
+        return answer, passages, ordinary_turns
 
 
 def _since(started: float) -> dict[str, float]:

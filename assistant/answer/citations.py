@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 from urllib.parse import quote as percent_encode
 
 from assistant.errors import SourceNotFoundError
 from assistant.index.store import ChunkRecord, Generation, SourceRecord
+from assistant.ingest.chunking import paragraph_spans
+
+# The most characters of a cited passage's paragraph kept on each side of it: enough
+# to read the passage where it stands, short enough that a long paragraph does not bury it.
+PARAGRAPH_CHARS = 700
 
 
 class Citable(Protocol):
@@ -41,6 +46,16 @@ def source_fields(source: Citable) -> dict[str, Any]:
 
 
 @dataclass(frozen=True, kw_only=True)
+class PassageContext:
+    """The paragraph around a cited passage: its text before and after the quote, and whether it goes on."""
+
+    before: str = ""
+    after: str = ""
+    clipped_before: bool = False  # the paragraph goes on before ``before``
+    clipped_after: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
 class Citation:
     """One cited passage of an answer: its exact span in its source, and where to read it."""
 
@@ -57,6 +72,7 @@ class Citation:
     end: int
     score: float
     link: str  # where to read the passage: the URL with a text fragment, or "" for local sources
+    context: PassageContext = field(default_factory=PassageContext)  # the paragraph it stands in
 
 
 def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float) -> Citation:
@@ -71,10 +87,28 @@ def citation_for(n: int, chunk: ChunkRecord, source: SourceRecord, score: float)
         end=chunk.end,
         score=round(score, 4),
         link=link_for(source.url, quote, source.kind),
+        context=paragraph_context(source.text, chunk.start, chunk.end),
     )
 
 
-_SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]*):(?P<start>\d+)-(?P<end>\d+)$")
+def paragraph_context(text: str, start: int, end: int, max_chars: int = PARAGRAPH_CHARS) -> PassageContext:
+    """The paragraph(s) of ``text`` around ``start..end``, at most ``max_chars`` each side, cut at words.
+
+    >>> paragraph_context("Intro.\\n\\nFirst. Be kind. Last.\\n\\nOutro.", 15, 23)
+    PassageContext(before='First. ', after=' Last.', clipped_before=False, clipped_after=False)
+    """
+    spans = [s for s in paragraph_spans(text) if s[0] < end and start < s[1]] or [(start, end)]
+    first, last = min(min(s[0] for s in spans), start), max(max(s[1] for s in spans), end)
+    before, after = context_window(text, start, end, max_chars, first, last)
+    return PassageContext(
+        before=before, after=after, clipped_before=start - len(before) > first, clipped_after=end + len(after) < last
+    )
+
+
+# Offsets of at most twelve digits: a text of a trillion characters is not in any index.
+_SPAN_REF = re.compile(r"^(?P<source>[a-z0-9][a-z0-9._-]{0,127}):(?P<start>\d{1,12})-(?P<end>\d{1,12})$")
+# The longest reference: a source id (128) and two offsets, or a chunk id (its source id, span and hash).
+MAX_REF_CHARS = 200
 
 
 def text_fragment_url(url: str, quote: str) -> str:
@@ -190,16 +224,43 @@ def context_window(text: str, start: int, end: int, chars: int, lo: int = 0, hi:
     return text[before_start:start], text[end:after_end]
 
 
+def shown(ref: str, chars: int = 40) -> str:
+    """A reference as a message quotes it: on one line, cut short.
+
+    >>> shown("healing:1-2"), shown("x" * 100, 8)
+    ("'healing:1-2'", "'xxxxxxxx…' (100 characters)")
+    """
+    if len(ref) <= chars:
+        return repr(ref)
+    return f"{ref[:chars]!r}"[:-1] + f"…' ({len(ref):,} characters)"
+
+
+def check_ref(ref: str) -> str:
+    """A reference's text to look up, or raise :class:`SourceNotFoundError` for one of the wrong size or shape.
+
+    >>> check_ref(" healing-from-within:10-42 ")
+    'healing-from-within:10-42'
+    """
+    ref = ref.strip()
+    if len(ref) > MAX_REF_CHARS or not ref.isprintable() or not ref:
+        raise SourceNotFoundError(
+            f"{shown(ref)} is not a reference: a chunk id or SOURCE_ID:START-END is one line of at most "
+            f"{MAX_REF_CHARS} characters."
+        )
+    return ref
+
+
 def resolve(generation: Generation, ref: str, context_chars: int) -> Passage:
     """A passage from a chunk id or ``SOURCE_ID:START-END``."""
-    chunk = generation.chunk(ref.strip())
+    ref = check_ref(ref)
+    chunk = generation.chunk(ref)
     if chunk is not None:
         source_id, start, end, chunk_id = chunk.source_id, chunk.start, chunk.end, chunk.id
     else:
         parsed = parse_span_ref(ref)
         if parsed is None:
             raise SourceNotFoundError(
-                f"{ref!r} is neither a chunk id nor a SOURCE_ID:START-END reference. "
+                f"{shown(ref)} is neither a chunk id nor a SOURCE_ID:START-END reference. "
                 "Chunk ids are shown in the citations of `assistant ask --json`."
             )
         source_id, start, end = parsed

@@ -105,10 +105,30 @@ def inline(text: str) -> str:
     return " · ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
+# Sources the article's reader did not choose: the answer says where such a quote comes from.
+_ADDED = {"user file": "a file added to this corpus", "web snapshot": "a saved web page"}
+
+
+def provenance(citation: Citation) -> str:
+    """Words that say a quote comes from a file or page added to the corpus, or "" for the article itself.
+
+    >>> c = Citation(n=1, chunk_id="", source_id="notes", kind="user file", title="My notes", author="", date="",
+    ...              url="", quote="q", start=0, end=1, score=1.0, link="")
+    >>> provenance(c)
+    'From “My notes”, a file added to this corpus: '
+    """
+    added = _ADDED.get(citation.kind)
+    return f"From “{citation.title or citation.source_id}”, {added}: " if added else ""
+
+
 def compose(passages: Sequence[Hit]) -> tuple[str, list[Citation]]:
-    """Answer text with [n] markers, and the citations it uses, in that order."""
+    """Answer text with [n] markers, and the citations it uses, in that order.
+
+    Text in any source is quoted as data, never followed as an instruction; a
+    quote from a file or page added to the corpus says so (:func:`provenance`).
+    """
     citations = [citation_for(n, h.chunk, h.source, h.dense or h.fused) for n, h in enumerate(passages, start=1)]
-    text = " ".join(f"{inline(c.quote)} [{c.n}]" for c in citations)
+    text = " ".join(f"{provenance(c)}{inline(c.quote)} [{c.n}]" for c in citations)
     return text, citations
 
 

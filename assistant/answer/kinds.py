@@ -15,7 +15,7 @@ Kinds, and what ``Assistant.ask`` does with each:
 - ``definition``: "what is X?"; passages that say what X is come first;
 - ``ordinary``: everything else, answered when retrieval finds support.
 
-A follow-up ("what about the body?") is any of these, read together with
+A follow-up ("and at work?") is any of these, read together with
 the previous question (``follow_up`` and ``query``).
 
 Every rule below names the class of questions it handles, with examples
@@ -26,6 +26,7 @@ similarity threshold handles those.
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -56,6 +57,7 @@ class QuestionKind:
     passages: tuple[ChunkRecord, ...] = ()  # about_sources: the passages quoting them
     term: str = ""  # definition: the term to define
     note: str = ""  # out_of_scope: why the sources cannot answer
+    article_only: bool = False  # the question names the article or its author: answer from the article alone
 
 
 MEDICAL_NOTE = (
@@ -67,7 +69,9 @@ _MEDICAL = re.compile(
     r"\b(?:dose|doses|dosage|dosing|overdose|mg|milligrams?|mcg|prescri\w*|medications?|medicines?|meds|pills?|tablets?"
     r"|antidepressants?|ssris?|snris?|benzodiazepines?|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro"
     r"|citalopram|paroxetine|venlafaxine|bupropion|xanax|alprazolam|valium|diazepam|lorazepam|ativan|lithium"
-    r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*|cure|cures|cured|curing)\b",
+    r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*"
+    # a claim to cure or treat a condition is a medical claim, whatever the condition
+    r"|cur(?:e|es|ed|ing)|treatments?)\b",
     re.IGNORECASE,
 )
 
@@ -86,10 +90,13 @@ _WRITING = re.compile(
     re.IGNORECASE,
 )
 _NUMBER = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|twelve)"
-# "How many…?", and "what are the three…?": the answer is a figure, or a list of that length.
+# A question whose answer is a figure: a count, a share, or a list of a stated length ("her four
+# key points", "the two benefits", "3 main steps"). "How long until…?" is not one: "an ongoing
+# practice" answers it without a number.
 _FIGURES = re.compile(
-    r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much)\b"
-    rf"|\b(?:what|which) (?:are|were) (?:the |its |her |his |their )?{_NUMBER}\b|\b(?:list|name) (?:the )?{_NUMBER}\b",
+    r"\b(?:how many|what percent(?:age)?|which percent(?:age)?|by how much|by what percent(?:age)?)\b"
+    rf"|\b(?:the|its|her|his|their|these|those) {_NUMBER} [a-z]+"
+    rf"|\b{_NUMBER} (?:main|key|core|basic|big|major|essential|simple) [a-z]+",
     re.IGNORECASE,
 )
 _FIGURE = re.compile(
@@ -106,7 +113,8 @@ _RESOURCE = re.compile(
     re.IGNORECASE,
 )
 _RECOMMEND = re.compile(
-    r"\b(?:recommend\w*|suggest\w*|any good|best|good|where (?:can|do|should) i (?:find|get)|know (?:of )?any|find me)\b",
+    r"\b(?:recommend\w*|suggest\w*|any good|best|good|where (?:can|could|do|should|would) (?:i|we|one) (?:find|get|buy|download)"
+    r"|know (?:of )?any|find me)\b",
     re.IGNORECASE,
 )
 PERSON_NOTE = "The passages closest to this question name no one: no researcher, study or expert."
@@ -114,7 +122,10 @@ PERSON_NOTE = "The passages closest to this question name no one: no researcher,
 _WHO = re.compile(  # "who" opening a question; "the only one who does" asks for no one
     r"(?:^|[.?!;]\s*)\W*(?:and |so |but )?who (?:did|does|do|conducted|ran|carried out|found|discovered|developed|created|invented|coined|came up with"
     r"|studied|researched|proved|showed)\b"
-    r"|\b(?:which|what) (?:specific |particular |exact )?(?:studies|study|researchers?|scientists?|experts?"
+    # up to two words may qualify the noun ("which specific studies", "what kind of research papers"),
+    # but not a verb: "what do studies show?" asks for a finding, not for a name
+    r"|\b(?:which|what) (?:(?!(?:do|does|did|is|are|was|were|have|has|had|can|could|would|will|should|might)\b)[a-z]+ ){0,2}?"
+    r"(?:studies|study|researchers?|scientists?|experts?"
     r"|psychologists?|universit(?:y|ies)|journals?|papers?|research papers?)\b",
     re.IGNORECASE,
 )
@@ -184,6 +195,29 @@ def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], pass
     True
     >>> out_of_scope_note("<script>alert(1)</script> Why?", set()) is None
     True
+
+    Each class, with examples of its own:
+
+    >>> [out_of_scope_note(q, set()) == MEDICAL_NOTE for q in (
+    ...     "What's a safe amount of melatonin to take?", "Is this a treatment for bipolar disorder?",
+    ...     "Can being gentle with myself cure my migraines?")]
+    [True, True, True]
+    >>> [out_of_scope_note(q, set()) == WRITING_NOTE for q in (
+    ...     "Compose a haiku about forgiving myself", "Draft me a letter to my younger self",
+    ...     "Give me a list of mantras for the morning")]
+    [True, True, True]
+    >>> [out_of_scope_note(q, set(), ["Be kind to yourself."]) == FIGURES_NOTE for q in (
+    ...     "What are her four key points?", "By what percentage does cortisol drop?",
+    ...     "Name the two benefits she lists", "How long until this starts working?")]
+    [True, True, True, False]
+    >>> [out_of_scope_note(q, set(), ["Be kind to yourself."]) == PERSON_NOTE for q in (
+    ...     "Which scientists tested this?", "What kind of research papers support that?",
+    ...     "Who came up with the idea?", "What do experiments suggest about it?")]
+    [True, True, True, False]
+    >>> [out_of_scope_note(q, set()) for q in (
+    ...     "Could you suggest a podcast on this?", "Where could I download a good app for it?",
+    ...     "Any good workshops near me?")]
+    ['The sources recommend no podcasts.', 'The sources recommend no apps.', 'The sources recommend no workshops.']
     """
     if is_medical_question(question):
         return MEDICAL_NOTE
@@ -214,7 +248,7 @@ def names_someone(passage: str) -> bool:
 def requested_resources(question: str, vocabulary: frozenset[str] | set[str]) -> list[str]:
     """Kinds of resource a question asks to be recommended that the sources never mention.
 
-    >>> requested_resources("Any good books on self-compassion?", {"self", "compassion"})
+    >>> requested_resources("Know any good books about this?", {"self", "compassion"})
     ['books']
     >>> requested_resources("What's the best app for this?", {"app"}), requested_resources("Is a book enough?", set())
     ([], [])
@@ -250,22 +284,74 @@ DEFAULT_MAX_CHARS = 1000
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+# Markup a reader may type or paste into a question. It carries no meaning for the
+# answer, so the same question with or without it is the same question: HTML
+# comments and tags (script and style with their content; other elements keep
+# their text), character references, and Markdown's headings, quotes, list
+# markers, emphasis, code spans, links and images (their text kept).
+_CODE_BLOCK = re.compile(r"<(script|style|template)\b[^>]*>.*?(?:</\1\s*>|$)", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<!--.*?(?:-->|$)|</?([A-Za-z][\w:-]*)(?:\s[^<>]*)?/?>", re.DOTALL)
+# Tags that end a line or a block: dropping them must not join the words on either side.
+_BREAKING_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt footer h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre "
+    "section table td th tr ul".split()
+)
+_MD_LINK = re.compile(r"!?\[([^\]\n]*)\]\([^)\n]*\)")
+_MD_LINE_START = re.compile(r"^[ \t]*(?:#{1,6}|>+|[-+*]|\d{1,9}[.)])[ \t]+", re.MULTILINE)
+_MD_RULE = re.compile(r"^[ \t]*(?:[-*_=][ \t]*){3,}$", re.MULTILINE)
+# The text inside emphasis is bounded so that a long run of stars costs little.
+_MD_EMPHASIS = re.compile(r"(?<![\w*~`])(\*{1,3}|_{1,3}|~~|`+)(?=\S)([^\n]{1,300}?)(?<=\S)\1(?![\w*~`])")
+# Beyond this many characters a message is too long however much of it is markup: not worth reading for it.
+_MARKUP_READ_CHARS = 20_000
+
+
+def strip_markup(text: str) -> str:
+    """The words of a question without the HTML or Markdown around them.
+
+    >>> strip_markup("How does <b>self-compassion</b> affect **stress**?")
+    'How does self-compassion affect stress?'
+    >>> strip_markup("# Why rest?<script>alert(1)</script><br>Kindly")
+    'Why rest?  Kindly'
+    >>> strip_markup("Is 2 * 3 < 7? See [the study](https://example.org) &amp; notes")
+    'Is 2 * 3 < 7? See the study & notes'
+    """
+    text = _TAG.sub(lambda m: " " if (m[1] or "").lower() in _BREAKING_TAGS else "", _CODE_BLOCK.sub(" ", text))
+    text = _MD_LINK.sub(r"\1", _MD_RULE.sub("", _MD_LINE_START.sub("", text)))
+    previous = None
+    while previous != text:  # emphasis nests: ***a*** or **_a_**
+        previous, text = text, _MD_EMPHASIS.sub(r"\2", text)
+    return html.unescape(text)
+
+
+def _one_line(text: str) -> str:
+    # str.split() with no argument splits on every Unicode whitespace
+    # character, newlines included, so a pasted paragraph becomes one line.
+    return " ".join(unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(text))).split())
+
+
 def clean_question(raw: str, max_chars: int = DEFAULT_MAX_CHARS) -> str:
-    r"""Return the question as one tidy line, or raise :class:`InvalidQuestionError`.
+    r"""Return the question as one tidy line of plain words, or raise :class:`InvalidQuestionError`.
 
     >>> clean_question("  What is\u200b self-compassion?\n\n ")
     'What is self-compassion?'
-    >>> clean_question("<b>kind</b>  words")
-    '<b>kind</b> words'
+    >>> clean_question("<b>kind</b>  words &lt;i&gt;")
+    'kind words'
     """
     if raw is None:
         raise InvalidQuestionError("Please type a question.")
     if not isinstance(raw, str):
         raise InvalidQuestionError("Please type your question as plain text.")
     text = unicodedata.normalize("NFC", _SURROGATES.sub("", strip_invisible(raw)))
-    # str.split() with no argument splits on every Unicode whitespace
-    # character, newlines included, so a pasted paragraph becomes one line.
-    text = " ".join(text.split())
+    if len(text) <= max(20 * max_chars, _MARKUP_READ_CHARS):
+        # Markup can hide markup ("&lt;b&gt;", "<<b>b>"): strip until nothing changes, so that
+        # cleaning a cleaned question changes nothing.
+        previous = None
+        for _ in range(20):
+            if text == previous:
+                break
+            previous, text = text, _one_line(strip_markup(text))
+    else:
+        text = _one_line(text)
     if not text:
         raise InvalidQuestionError("Please type a question.")
     if len(text) > max_chars:
@@ -288,8 +374,12 @@ _LEANS_BACK = re.compile(
 def is_follow_up(question: str) -> bool:
     """A short question that leans on the previous turn for its meaning.
 
-    >>> is_follow_up("what about the body?"), is_follow_up("How does self-compassion affect stress?")
-    (True, False)
+    A short question that opens with a linking word or points back with a pronoun:
+
+    >>> [is_follow_up(q) for q in ("and at work?", "how about with my kids?", "why does that help?")]
+    [True, True, True]
+    >>> is_follow_up("How does self-compassion affect stress?")
+    False
     """
     return len(tokenize(question)) <= 6 and bool(_LEANS_BACK.search(question))
 
@@ -305,8 +395,8 @@ _FRAMING = re.compile(
 def strip_framing(question: str) -> str:
     """Remove words that frame the question but carry no meaning to search for.
 
-    >>> strip_framing("Where does getting better start, in the author's view?")
-    'Where does getting better start, ?'
+    >>> strip_framing("Why does guilt linger, in the writer's view?")
+    'Why does guilt linger, ?'
     """
     stripped = _FRAMING.sub("", question)
     return " ".join(stripped.split()) if stripped.strip(" ?,.") else question
@@ -315,8 +405,8 @@ def strip_framing(question: str) -> str:
 def contextual_query(question: str, history: Sequence[str]) -> str:
     """The text to search for: a follow-up is read together with the previous question.
 
-    >>> contextual_query("what about the body?", ["How does it affect stress?"])
-    'How does it affect stress? what about the body?'
+    >>> contextual_query("and at work?", ["How does it affect stress?"])
+    'How does it affect stress? and at work?'
     >>> contextual_query("Who wrote the article?", ["How does it affect stress?"])
     'Who wrote the article?'
     """
@@ -344,8 +434,8 @@ _NOT_TERMS = {"it", "this", "that", "they", "those", "these", "there", "he", "sh
 def definition_term(question: str) -> str:
     """The term a "what is X?" question asks to have defined, or "".
 
-    >>> definition_term("What is self-compassion?"), definition_term("define self compassion")
-    ('self-compassion', 'self compassion')
+    >>> definition_term("What's emotional resilience?"), definition_term("define self compassion")
+    ('emotional resilience', 'self compassion')
     >>> definition_term("What does self-compassion mean?"), definition_term("What is it?")
     ('self-compassion', '')
     >>> definition_term("What is the link between stress and the body?")
@@ -357,6 +447,23 @@ def definition_term(question: str) -> str:
 
 
 # -- the decision -------------------------------------------------------------------
+
+# A question that names the article, or its author, asks what the article says, not what a file or
+# page added to the corpus says: "what does this essay recommend?", "according to the writer, …?".
+_NAMES_ARTICLE = re.compile(
+    r"\b(?:the|this|that|her|your) (?:article|essay|piece|blog post|post|author|writer)\b|\baccording to (?:her|the author)\b",
+    re.IGNORECASE,
+)
+
+
+def names_article(question: str) -> bool:
+    """Whether a question asks about the article itself.
+
+    >>> [names_article(q) for q in ("What does this essay recommend?", "In the writer's view, why heal?",
+    ...                             "Is the piece mostly about stress?", "How do I stop being so hard on myself?")]
+    [True, True, True, False]
+    """
+    return bool(_NAMES_ARTICLE.search(question))
 
 
 def classify(
@@ -376,6 +483,7 @@ def classify(
     """
     follow_up = bool(history) and is_follow_up(question)
     query = contextual_query(question, history)
+    article_only = names_article(question) and any(s.kind == "article" for s in sources)
     if is_medical_question(question):
         return QuestionKind(kind=Kind.OUT_OF_SCOPE, query=query, follow_up=follow_up, note=MEDICAL_NOTE)
     fields = tuple(asked_fields(question))
@@ -392,5 +500,7 @@ def classify(
         return QuestionKind(kind=Kind.OUT_OF_SCOPE, query=query, follow_up=follow_up, note=note)
     term = definition_term(question)
     if term:
-        return QuestionKind(kind=Kind.DEFINITION, query=query, follow_up=follow_up, term=term)
-    return QuestionKind(kind=Kind.ORDINARY, query=query, follow_up=follow_up)
+        return QuestionKind(
+            kind=Kind.DEFINITION, query=query, follow_up=follow_up, term=term, article_only=article_only
+        )
+    return QuestionKind(kind=Kind.ORDINARY, query=query, follow_up=follow_up, article_only=article_only)

@@ -24,13 +24,13 @@ from assistant.text import tokenize, words
 _FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.IGNORECASE))
     for name, pattern in (
-        ("url", r"\b(?:link|url|web ?site|web ?page|online|where can i (?:read|find))\b"),
+        ("url", r"\b(?:link|url|web ?site|web ?page|online|on the (?:web|internet)|where (?:can|could|do|should|would) (?:i|we|one|you) (?:read|find|see|access|view)|(?:full|original) (?:text|version))\b"),
         ("updated", r"\b(?:updated?|revised?|edited|revision|changed since)\b"),
         ("reading_time", r"\b(?:how long (?:does it take|is it|to read)|reading time|long read|quick read|min(?:ute)?s? read)\b"),
         ("date", r"\b(?:when|what date|what year|how recent)\b.*\b(?:publish\w*|post\w*|written|wrote|come out|came out|released?|appear\w*)\b|\bpublication date\b|\bdated?\b"),
         ("title", r"\b(?:title|titled|what is it called|name of the (?:article|piece|post))\b"),
-        ("author", r"\bwho(?:'s| is)? (?:wrote|writes|written|authored|published|is behind|'s behind|behind)\b|\bauthor\b|\bwriter\b|\bwritten by\b|\bwho wrote\b"),
-        ("references", r"\b(?:sources?|references?|cites?|cited|citations?|back(?:s|ed)? (?:up|it up)|bibliography)\b"),
+        ("author", r"\bwho(?:'s| is)? (?:wrote|writes|written|authored|published|penned|is behind|'s behind|behind)\b|\b(?:author|writer)\b|\b(?:written|penned) by\b|\bwhich person (?:wrote|penned|published)\b|\bwhose (?:article|piece|post|essay|words)\b"),
+        ("references", r"\b(?:sources?|references?|cites?|cited|citations?|bibliography|back(?:s|ed|ing)?(?: \w+){0,3} up|evidence (?:is |are )?(?:behind|for|supporting) (?:it|this|that|her|his|the \w+)|what (?:is|are) (?:it|this|that|her \w+|the \w+) based on)\b"),
     )
 )  # fmt: skip
 _ORDINALS = {"first": 0, "second": 1, "third": 2, "last": -1}
@@ -39,12 +39,26 @@ _ORDINALS = {"first": 0, "second": 1, "third": 2, "last": -1}
 def asked_fields(question: str) -> list[str]:
     """The metadata fields a question asks for, most specific first.
 
-    >>> asked_fields("Who wrote Healing from Within?")
+    >>> asked_fields("Who wrote Healing from Within, then?")
     ['author']
     >>> asked_fields("When was the Rogers piece published?")
     ['date']
     >>> asked_fields("How does self-compassion help with stress?")
     []
+
+    Each field names a class of questions; examples of each:
+
+    >>> [asked_fields(q)[0] for q in ("Is the piece available on the web?", "Where could I see the full text?",
+    ...                               "Is there an original version somewhere?")]
+    ['url', 'url', 'url']
+    >>> [asked_fields(q)[0] for q in ("Does she back that claim up with anything?",
+    ...                               "What evidence is behind the piece?", "What is this based on?")]
+    ['references', 'references', 'references']
+    >>> [asked_fields(q)[0] for q in ("Who's behind this essay?", "Which person penned it?", "Name of the writer?")]
+    ['author', 'author', 'author']
+    >>> [asked_fields(q)[0] for q in ("What year did it come out?", "When did this essay appear?",
+    ...                               "Has it been revised since?")]
+    ['date', 'date', 'updated']
     """
     return [name for name, pattern in _FIELDS if pattern.search(question)]
 

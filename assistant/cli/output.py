@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -16,7 +18,11 @@ log = logging.getLogger(__name__)
 
 
 def echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False))
+    text = json.dumps(value, ensure_ascii=False)
+    try:
+        click.echo(text)
+    except UnicodeEncodeError:  # an output encoding that cannot show every character gets \\u escapes
+        click.echo(json.dumps(value))
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -30,6 +36,11 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             raise click.ClickException(str(e)) from e
         except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt):
             raise
+        except BrokenPipeError:
+            # The reader went away (`| head -1`): stop quietly, as command-line tools do. Output
+            # still buffered goes nowhere instead of failing again when Python exits.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None  # 128 + SIGPIPE, what the shell reports for such tools
         except Exception as e:
             log.debug("internal failure", exc_info=True)
             if logging.getLogger().isEnabledFor(logging.DEBUG):
@@ -51,8 +62,10 @@ def _format_citation(c: dict[str, Any], prefix: str = "") -> str:
 
 
 def format_answer(answer: dict[str, Any]) -> str:
-    """An answer as a person reads it in a terminal."""
-    parts = [answer["answer"]]
+    """An answer as a person reads it in a terminal (``answer`` None: the sources only, the text already shown)."""
+    parts = [] if answer["answer"] is None else [answer["answer"]]
+    if answer.get("note") and answer["answer"] is not None:
+        parts.insert(0, answer["note"])
     if answer["citations"]:
         parts.append("Sources:\n" + "\n".join(_format_citation(c) for c in answer["citations"]))
     if answer["related"]:

@@ -27,7 +27,9 @@ from typing import Any
 
 from assistant.answer.assistant import Answer, Assistant, Pipeline
 from assistant.answer.citations import Citation
+from assistant.answer.generate import Generator
 from assistant.config import Settings
+from assistant.evaluation.generated import Pair, calibrate_support, kept_share, spread, support_pairs
 from assistant.index.building import Indexer
 from assistant.index.embeddings import Embedder
 from assistant.index.library import Library
@@ -107,6 +109,8 @@ class Metrics:
     false_refusals: int
     answer_chars: float
     quote_chars: float
+    kept: float | None = None  # generated modes: share of generated sentences verification kept
+    fell_back: float | None = None  # generated modes: share of answers shown as quotes instead
     failures: list[str] = field(default_factory=list)
     # category -> [questions, first citation on the gold passage, gold fact in the answer]
     by_category: dict[str, list[int]] = field(default_factory=dict)
@@ -116,12 +120,13 @@ class Metrics:
             self.name, f"{self.hit1:.2f}", f"{self.hit3:.2f}", f"{self.mrr:.2f}", f"{self.fact:.2f}",
             f"{self.exact:.0%}", _share_text(self.refused_out_of_scope), _share_text(self.refused_near_miss),
             str(self.false_refusals), f"{self.answer_chars:.0f}", f"{self.quote_chars:.0f}",
+            _share_text(self.kept), _share_text(self.fell_back),
         ]  # fmt: skip
 
 
 HEADER = [
     "pipeline", "hit@1", "hit@3", "MRR", "fact", "exact", "refused out-of-scope", "refused near-miss",
-    "false refusals", "answer chars", "quote chars",
+    "false refusals", "answer chars", "quote chars", "generated kept", "fell back",
 ]  # fmt: skip
 
 
@@ -228,6 +233,7 @@ class EvalReport:
     questions: int
     calibration: dict[str, Any]
     robustness: list[dict[str, Any]] = field(default_factory=list)
+    support_pairs: list[Pair] = field(default_factory=list)
 
 
 def run_eval(
@@ -236,7 +242,11 @@ def run_eval(
     embedder: Embedder | None = None,
     pipelines: Sequence[str] = ("hybrid", "hybrid, no source questions", "dense", "lexical", "tutorial"),
     progress: Callable[[str], None] | None = None,
+    modes: Sequence[str] = (),
+    generated_questions: int = 5,
+    generator: Generator | None = None,
 ) -> EvalReport:
+    """Score each pipeline, then each generated answer mode in ``modes`` on a subset of the questions."""
     embedder = embedder or Embedder.from_settings(settings)
     questions = load_questions(questions_path)
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
@@ -264,10 +274,26 @@ def run_eval(
             else:
                 answers = [compared[name].ask(q.question, list(q.history)) for q in questions]
             metrics.append(score(name, questions, answers, texts))
+        generator = generator or Generator(settings, embedder.embed)
+        for mode in [m for m in modes if m != "extractive"]:
+            if progress:
+                progress(mode)
+            subset = spread(questions, generated_questions)
+            if len(subset) < len(questions):
+                plain = [assistant.ask(q.question, list(q.history)) for q in subset]
+                metrics.append(score(f"hybrid, extractive ({len(subset)} questions)", subset, plain, texts))
+            writer = Assistant(scratch.model_copy(update={"answer_mode": mode}), library, generator=generator)
+            answers = [writer.ask(q.question, list(q.history)) for q in subset]
+            generated = score(f"hybrid, {mode} ({len(subset)} questions)", subset, answers, texts)
+            generated.kept, generated.fell_back = kept_share(answers)
+            metrics.append(generated)
+        pairs = support_pairs(assistant, questions, texts)
         calibration = calibrate(assistant, questions)
         hostile = robustness(assistant)
         library.close()
-    return EvalReport(metrics=metrics, questions=len(questions), calibration=calibration, robustness=hostile)
+    return EvalReport(
+        metrics=metrics, questions=len(questions), calibration=calibration, robustness=hostile, support_pairs=pairs
+    )
 
 
 def calibrate(assistant: Assistant, questions: Sequence[EvalQuestion]) -> dict[str, Any]:
@@ -313,16 +339,28 @@ def run_full_eval(
     crisis_paths: Sequence[Path] = (),
     embedder: Embedder | None = None,
     progress: Callable[[str], None] | None = None,
+    modes: Sequence[str] = (),
+    generated_questions: int = 5,
 ) -> dict[str, Any]:
-    """Every figure `assistant eval` prints, as data and as text: each question set, then the crisis check."""
+    """Every figure `assistant eval` prints, as data and as text: each question set, then the crisis check.
+
+    ``modes``: the answer modes to run besides the extractive pipelines (each on ``generated_questions``
+    questions per set, evenly spread; 0: all).
+    """
     import dataclasses
 
     embedder = embedder or Embedder.from_settings(settings)
     sections: list[str] = []
     result: dict[str, Any] = {"sets": []}
     report: EvalReport | None = None
+    generator = Generator(settings, embedder.embed)  # one per run: a local model loads once
+    pairs: list[Pair] = []
     for path in question_paths:
-        report = run_eval(settings, path, embedder, progress=progress)
+        report = run_eval(
+            settings, path, embedder, progress=progress, modes=modes, generated_questions=generated_questions,
+            generator=generator,
+        )  # fmt: skip
+        pairs += report.support_pairs
         sections += [
             f"Answers on {path} ({report.questions} question{'' if report.questions == 1 else 's'})",
             format_table(HEADER, [m.row() for m in report.metrics]),
@@ -344,29 +382,32 @@ def run_full_eval(
                 "calibration": report.calibration,
             }
         )
+    result["verification_calibration"] = calibrate_support(embedder.embed, pairs, settings)
+    sections.append(
+        "Verification of generated sentences, calibrated on stand-ins from these sets: "
+        + json.dumps(result["verification_calibration"])
+    )
     result["crisis"] = []
-    for crisis_path in crisis_paths:
-        from assistant.evaluation.crisis import evaluate_crisis
+    if crisis_paths:
+        from assistant.evaluation import crisis
 
-        # The rules alone and with the similarity check: whether the model earns its place.
-        checks = {
-            "rules only": evaluate_crisis(crisis_path),
-            "rules + similarity": evaluate_crisis(crisis_path, embedder),
-        }
-        rows = [
-            {
-                "check": name,
-                "crisis expressions": c.crisis_total,
-                "near misses": c.safe_total,
-                "recall": round(c.recall, 3),
-                "false-positive rate": round(c.false_positive_rate, 3),
-                "missed": c.misses,
-                "false alarms": c.false_alarms,
-            }
-            for name, c in checks.items()
-        ]
-        result["crisis"].append({"path": str(crisis_path), "checks": rows})
-        sections += [f"Crisis check on {crisis_path}", format_crisis(rows)]
+        for crisis_path in crisis_paths:
+            items = crisis.load_labelled(crisis_path)
+            found = crisis.levels(items, crisis.cached(embedder.embed, items))
+            summary = crisis.summary_rows(items, found)
+            by_category = crisis.category_rows(items, found["rules + classifier (product)"])
+            result["crisis"].append({"path": str(crisis_path), "summary": summary, "categories": by_category})
+            sections += [
+                f"Safety check on {crisis_path} (95% bootstrap intervals)",
+                format_table(crisis.SUMMARY_HEADER, summary),
+                "The product by category",
+                format_table(crisis.CATEGORY_HEADER, by_category),
+            ]
+        concern, flagged_crisis, total = crisis.ordinary_questions_flagged(question_paths, embedder.embed)
+        result["ordinary_flagged"] = {"concern": concern, "crisis": flagged_crisis, "questions": total}
+        sections.append(
+            f"Safety check on the ordinary question sets: concern {concern}/{total}, crisis {flagged_crisis}/{total}"
+        )
     result["robustness"] = report.robustness if report else []
     sections += [
         "Robustness (hostile and unusual questions)",
@@ -377,21 +418,6 @@ def run_full_eval(
     ]
     result["text"] = "\n\n".join(sections)
     return result
-
-
-def format_crisis(rows: Sequence[dict[str, Any]]) -> str:
-    """A table of the checks, then what the last (the product's) missed and flagged wrongly."""
-    keys = [k for k in rows[0] if not isinstance(rows[0][k], list | dict)]
-    table = format_table(keys, [[_fmt(row[k]) for k in keys] for row in rows])
-    product = rows[-1]
-    details = [f"  missed: {text}" for text in product["missed"]] + [
-        f"  false alarm: {t}" for t in product["false alarms"]
-    ]
-    return "\n".join([table, *details])
-
-
-def _fmt(value: Any) -> str:
-    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 # Hostile and unusual questions: what each one must come back as.

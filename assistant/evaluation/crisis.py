@@ -1,133 +1,167 @@
-"""How well the crisis check does on labelled messages: recall and false alarms."""
+"""How the safety check does on labelled messages: each tier's recall and false alarms, with intervals.
+
+Three detectors are compared on the same lines: the rule families alone
+(a match is a ``concern``), the classifier alone (its two thresholds), and
+both as the product combines them (``assistant.safety.assess``). Rates come
+with 95% bootstrap intervals (1,000 resamples, a fixed seed), overall and by
+category.
+"""
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-from assistant.safety import DocumentEmbedder, canonical_sentences, check_crisis
+import numpy as np
 
-log = logging.getLogger(__name__)
+from assistant.safety import Level, assess, units
+from assistant.safety.check import classifier_score
+from assistant.safety.classifier import load
+from assistant.safety.rules import matching_families
+
+Embed = Callable[[list[str]], list[list[float]]]
 
 
-@dataclass(frozen=True)
-class LabelledText:
+@dataclass(frozen=True, kw_only=True)
+class Labelled:
     text: str
-    is_crisis: bool
-    note: str | None = None
+    history: tuple[str, ...]
+    crisis: bool
+    category: str
 
 
-@dataclass(frozen=True)
-class CrisisReport:
-    """Recall on crisis items and false alarms on safe ones."""
-
-    crisis_total: int
-    safe_total: int
-    misses: list[str] = field(default_factory=list)
-    false_alarms: list[str] = field(default_factory=list)
-
-    @property
-    def caught(self) -> int:
-        return self.crisis_total - len(self.misses)
-
-    @property
-    def recall(self) -> float:
-        return self.caught / self.crisis_total if self.crisis_total else 1.0
-
-    @property
-    def false_positive_rate(self) -> float:
-        return len(self.false_alarms) / self.safe_total if self.safe_total else 0.0
-
-    def summary(self) -> str:
-        """A few lines for a terminal.
-
-        >>> print(CrisisReport(2, 4, misses=["x"]).summary())
-        crisis recall: 1/2 = 0.50
-        false positives: 0/4 = 0.00
-        missed: x
-        """
-        lines = [
-            f"crisis recall: {self.caught}/{self.crisis_total} = {self.recall:.2f}",
-            f"false positives: {len(self.false_alarms)}/{self.safe_total} = {self.false_positive_rate:.2f}",
-        ]
-        lines += [f"missed: {t}" for t in self.misses]
-        lines += [f"false alarm: {t}" for t in self.false_alarms]
-        return "\n".join(lines)
-
-
-def load_labelled(path: Path) -> list[LabelledText]:
-    """Read a JSON-lines file of ``{"text", "label": "crisis"|"safe", "note"?}`` objects."""
+def load_labelled(path: Path) -> list[Labelled]:
+    """Read ``{"text", "label": "crisis"|"safe", "category"?, "history"?}`` lines."""
     items = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            label = record["label"]
-            text = record["text"]
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
+            row = json.loads(line)
+            label, text = row["label"], row["text"]
+        except (ValueError, KeyError, TypeError) as e:
             raise ValueError(f"{path}:{number}: expected a JSON object with 'text' and 'label'") from e
         if label not in ("crisis", "safe") or not isinstance(text, str):
             raise ValueError(f"{path}:{number}: label must be 'crisis' or 'safe', text a string")
-        items.append(LabelledText(text=text, is_crisis=label == "crisis", note=record.get("note")))
+        items.append(
+            Labelled(
+                text=text, history=tuple(row.get("history") or ()), crisis=label == "crisis",
+                category=row.get("category") or row.get("note") or "",
+            )
+        )  # fmt: skip
     return items
 
 
-class _BatchedEmbedder:
-    """Vectors for many texts embedded in one batch, then served one text at a time."""
-
-    def __init__(self, embedder: DocumentEmbedder, texts: Iterable[str]) -> None:
-        self._embedder = embedder
-        unique = list(dict.fromkeys(texts))
-        self._vectors = dict(zip(unique, embedder.embed_documents(unique), strict=True))
-
-    def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if missing:
-            self._vectors.update(zip(missing, self._embedder.embed_documents(missing), strict=True))
-        return [self._vectors[t] for t in texts]
-
-
-def score(items: Iterable[LabelledText], embedder: DocumentEmbedder | None = None) -> CrisisReport:
-    """Run :func:`check_crisis` over labelled items.
-
-    >>> score([LabelledText("I want to die", True), LabelledText("I'm dying to know", False)]).recall
-    1.0
-    """
-    items = list(items)
-    if embedder is not None:
-        # One batch is several times faster than one call per question; only
-        # questions that no rule flags ever reach the embedder.
-        unflagged = [item.text for item in items if not check_crisis(item.text).is_crisis]
-        embedder = _BatchedEmbedder(embedder, (s for text in unflagged for s in canonical_sentences(text)))
-    crisis_total = safe_total = 0
-    misses: list[str] = []
-    false_alarms: list[str] = []
+def cached(embed: Embed, items: Sequence[Labelled]) -> Embed:
+    """An embed function that has already embedded, in batches, every text the check will read."""
+    texts: list[str] = []
     for item in items:
-        flagged = check_crisis(item.text, embedder).is_crisis
-        if item.is_crisis:
-            crisis_total += 1
-            if not flagged:
-                misses.append(item.text)
-        else:
-            safe_total += 1
-            if flagged:
-                false_alarms.append(item.text)
-    return CrisisReport(crisis_total, safe_total, misses, false_alarms)
+        for turns in [(item.text, item.history), *[(turn, ()) for turn in item.history]]:
+            alone, with_turns = units(*turns)
+            texts += [*alone, *([with_turns] if with_turns else [])]
+    unique = list(dict.fromkeys(texts))
+    vectors = dict(zip(unique, embed(unique), strict=True))
+
+    def lookup(batch: list[str]) -> list[list[float]]:
+        missing = [t for t in batch if t not in vectors]
+        if missing:
+            vectors.update(zip(missing, embed(missing), strict=True))
+        return [vectors[t] for t in batch]
+
+    return lookup
 
 
-def evaluate_crisis(path: Path, embedder: DocumentEmbedder | None = None) -> CrisisReport:
-    """Recall and false-positive rate of :func:`check_crisis` on a labelled JSON-lines file."""
-    report = score(load_labelled(path), embedder)
-    log.info(
-        "crisis eval path=%s recall=%.3f fpr=%.3f misses=%d false_alarms=%d",
-        path,
-        report.recall,
-        report.false_positive_rate,
-        len(report.misses),
-        len(report.false_alarms),
-    )
-    return report
+def levels(items: Sequence[Labelled], embed: Embed) -> dict[str, list[Level]]:
+    """The level each detector gives each line."""
+    model = load()
+    rules, classifier, both = [], [], []
+    for item in items:
+        rules.append(Level.CONCERN if matching_families(item.text) else Level.NONE)
+        score, context = classifier_score(model, item.text, item.history, embed)
+        best = max(score, context)
+        classifier.append(
+            Level.CRISIS
+            if best >= model.crisis_threshold
+            else Level.CONCERN
+            if best >= model.concern_threshold
+            else Level.NONE
+        )
+        both.append(assess(item.text, item.history, embed).level)
+    return {"rules only": rules, "classifier only": classifier, "rules + classifier (product)": both}
+
+
+def interval(hits: Sequence[bool], seed: int = 7, resamples: int = 1000) -> tuple[float, float, float]:
+    """A share with its 95% bootstrap interval.
+
+    >>> interval([True, True, False, True])[0]
+    0.75
+    """
+    values = np.asarray(hits, dtype=float)
+    if not len(values):
+        return (float("nan"), float("nan"), float("nan"))
+    rng = np.random.default_rng(seed)
+    means = rng.choice(values, size=(resamples, len(values)), replace=True).mean(axis=1)
+    return float(values.mean()), float(np.quantile(means, 0.025)), float(np.quantile(means, 0.975))
+
+
+def _share(hits: Sequence[bool]) -> str:
+    mean, low, high = interval(hits)
+    return f"{mean:.2f} [{low:.2f}–{high:.2f}] ({sum(hits)}/{len(hits)})"
+
+
+def summary_rows(items: Sequence[Labelled], found: dict[str, list[Level]]) -> list[list[str]]:
+    """Per detector: lines shown and crisis status on crisis lines; false crisis and false concern on the others."""
+    rows = []
+    for name, got in found.items():
+        crisis = [g for g, item in zip(got, items, strict=True) if item.crisis]
+        safe = [g for g, item in zip(got, items, strict=True) if not item.crisis]
+        rows.append(
+            [
+                name,
+                _share([g is not Level.NONE for g in crisis]),
+                _share([g is Level.CRISIS for g in crisis]),
+                _share([g is Level.CRISIS for g in safe]),
+                _share([g is Level.CONCERN for g in safe]),
+            ]
+        )
+    return rows
+
+
+SUMMARY_HEADER = [
+    "detector",
+    "crisis: lines shown",
+    "crisis: status crisis",
+    "near-miss: false crisis",
+    "near-miss: false concern",
+]
+
+
+def category_rows(items: Sequence[Labelled], got: Sequence[Level]) -> list[list[str]]:
+    """The product's outcome per category: share of lines shown on crisis lines, of any flag on the others."""
+    rows = []
+    for category in sorted({i.category for i in items}):
+        picked = [(g, i) for g, i in zip(got, items, strict=True) if i.category == category]
+        label = "crisis" if picked[0][1].crisis else "near-miss"
+        flagged = [g is not Level.NONE for g, _ in picked]
+        crisis = [g is Level.CRISIS for g, _ in picked]
+        rows.append([category, label, str(len(picked)), _share(flagged), _share(crisis)])
+    return rows
+
+
+CATEGORY_HEADER = ["category", "label", "lines", "lines shown", "status crisis"]
+
+
+def ordinary_questions_flagged(paths: Sequence[Path], embed: Embed) -> tuple[int, int, int]:
+    """How many questions of the ordinary question sets get concern and crisis: (concern, crisis, total)."""
+    questions = []
+    for path in paths:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                questions.append((row["question"], tuple(row.get("history") or ())))
+    items = [Labelled(text=q, history=h, crisis=False, category="") for q, h in questions]
+    lookup = cached(embed, items)
+    found = [assess(q, h, lookup).level for q, h in questions]
+    return sum(f is Level.CONCERN for f in found), sum(f is Level.CRISIS for f in found), len(found)

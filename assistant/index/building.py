@@ -22,9 +22,15 @@ from typing import Any
 
 from assistant.answer.citations import source_fields
 from assistant.config import Settings
-from assistant.errors import IndexMismatchError, IndexMissingError
+from assistant.errors import (
+    AssistantError,
+    IndexDamagedError,
+    IndexMismatchError,
+    IndexMissingError,
+    IndexStorageError,
+)
 from assistant.index.embeddings import Embedder
-from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord
+from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord, storage_problem
 from assistant.index.stores import IndexStore, open_store
 from assistant.index.stores import writer_lock as writer_lock  # the embedded store's lock, where callers expect it
 from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
@@ -135,6 +141,19 @@ class Indexer:
         return IndexInfo.current(self.embedder.name, self.embedder.dimension, self.settings.chunk_max_chars)
 
     def run(self, full: bool = False, progress: Progress | None = None) -> IndexReport:
+        """Index the corpus; a full disk, a read-only folder or a permission is an :class:`IndexStorageError`."""
+        try:
+            return self._run(full, progress)
+        except AssistantError:
+            raise
+        except Exception as e:
+            if problem := storage_problem(e):
+                raise IndexStorageError(
+                    f"Could not write the index in {self.store.label}: {problem} The index in use is unchanged."
+                ) from e
+            raise
+
+    def _run(self, full: bool, progress: Progress | None) -> IndexReport:
         started = time.perf_counter()
         settings = self.settings
         with self.store.writer_lock():
@@ -159,6 +178,8 @@ class Indexer:
                 if previous is not None and not plan.changes and not full:
                     report.chunks_total = previous.count()
                     report.generation = previous.name
+                    if previous.warning:  # it answered in place of a lost or damaged one: make it current
+                        self.store.make_current(previous)
                 else:
                     self._build(documents, plan, previous, versions, report, progress)
             finally:
@@ -175,19 +196,25 @@ class Indexer:
         """The current generation, to compare against and reuse vectors from.
 
         A full rebuild does not need it to be readable: that is how an index
-        built by another model, chunker or Chroma version gets replaced.
+        built by another model, chunker or Chroma version gets replaced. When
+        the current generation is missing or damaged, the newest intact one is
+        compared and reused instead; when none is intact, everything is embedded.
         """
-        if self.store.current() is None:
-            return None
         try:
-            return self.store.open_current(self.expected_info())
+            previous = self.store.open_current(self.expected_info())
         except IndexMissingError:
+            return None
+        except IndexDamagedError as e:
+            log.warning("rebuilding an index whose files are damaged store=%s reason=%s", self.store.label, e)
             return None
         except IndexMismatchError:
             if tolerate_mismatch:
                 log.warning("replacing an index that cannot be read store=%s", self.store.label)
                 return None
             raise
+        if previous.warning:
+            log.warning("%s", previous.warning)
+        return previous
 
     def _build(
         self,
@@ -255,7 +282,7 @@ class Indexer:
             generation.commit()
             report.chunks_total = generation.count()
         except BaseException:
-            self.store.discard(generation)
+            self.store.discard(generation)  # half a build is of no use, and may fill the disk
             raise
         report.generation = self.store.publish(generation)
 

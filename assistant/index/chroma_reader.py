@@ -12,7 +12,9 @@ The core's calling convention is the one ``chromadb.api.rust`` uses in the
 pinned chromadb release. Should it differ (another chromadb), opening falls
 back to ``chromadb.PersistentClient``, which is slower to import and
 otherwise the same. The store is opened with migrations validated, never
-applied: a reader writes nothing.
+applied. Either way Chroma still writes to the vector files it loads (their
+headers), so :mod:`assistant.index.store` hands readers a private copy of a
+generation's Chroma folder, never the published one.
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -201,7 +200,7 @@ class Embedder:
 
     dimension = 384
     REMEMBER = 256  # recent short texts kept with their vectors
-    REMEMBER_BATCH = 8  # requests up to this many texts are remembered; indexing batches are not
+    REMEMBER_BATCH = 16  # requests up to this many texts are remembered; indexing batches are not
 
     def __init__(
         self,
@@ -282,37 +281,6 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             return np.asarray(self.encoder.encode(list(texts), self._batch_size), dtype=np.float32)
-
-    def embed_fixed(self, texts: list[str]) -> list[list[float]]:
-        """Vectors of texts that ship with the program (the crisis check's references).
-
-        An ONNX backend keeps them beside its export, so that a new process
-        reads them (a millisecond) instead of embedding them again (half a
-        second of a cold start). Re-exporting the model replaces the folder,
-        and with it these files.
-        """
-        if self.backend == "torch" or self._model_dir is None:
-            return self.embed_documents(texts)
-        import hashlib
-
-        import numpy as np
-
-        manifest = self._model_dir / EXPORT_MANIFEST
-        key = hashlib.sha256("\x00".join([self.backend, manifest.read_text(encoding="utf-8"), *texts]).encode())
-        path = self._model_dir / f"fixed-{key.hexdigest()[:16]}.npy"
-        try:
-            return np.load(path).tolist()
-        except (OSError, ValueError):
-            pass
-        vectors = self.embed_documents(texts)
-        try:
-            part = path.with_suffix(f".{os.getpid()}.part")
-            with part.open("wb") as f:
-                np.save(f, np.asarray(vectors, dtype=np.float32))
-            os.replace(part, path)
-        except OSError:
-            log.debug("could not keep the vectors of fixed texts path=%s", path, exc_info=True)
-        return vectors
 
     def forget(self) -> None:
         """Drop the remembered vectors (benchmarks use this to measure real model calls)."""

@@ -5,7 +5,9 @@ it out, asks the store which generation is current: one small file read for
 the embedded store, one request to a Chroma server. So a re-index published
 by any process (this one, another on this machine, or another machine
 sharing the server) is seen by the next question, without a restart, and a
-build in progress is never seen.
+build in progress is never seen. When the current generation is missing or
+damaged it answers from the newest intact one, and :attr:`Library.warning`
+says so.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ class Library:
         self._embedder = embedder
         self.store = store or open_store(settings)
         self._generation: Generation | None = None
+        self._pointer: str | None = None  # what the store named as current when the generation was opened
         self._lock = threading.Lock()
 
     @property
@@ -43,17 +46,24 @@ class Library:
 
     def generation(self) -> Generation:
         """The current generation, reopened if a newer one was published since the last call."""
+        # Compared with what the store named when the generation was opened, not with the generation's own
+        # name: a generation answering in place of a missing or damaged current one has another name.
         name = self.store.current()
         with self._lock:
             current = self._generation
-            if current is not None and name == current.name:
+            if current is not None and name == self._pointer:
                 return current
             fresh = self.store.open_current(self.expected_info())
             log.info("opened index generation=%s", fresh.name)
-            self._generation = fresh
+            self._generation, self._pointer = fresh, name
             if current is not None:
                 current.close()
             return fresh
+
+    @property
+    def warning(self) -> str:
+        """Why the index answering is not the current one ('' when it is)."""
+        return self.generation().warning
 
     def sources(self) -> list[dict[str, Any]]:
         return [{k: v for k, v in asdict(s).items() if k != "text"} for s in self.generation().sources()]

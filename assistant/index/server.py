@@ -301,6 +301,13 @@ class ServerStore:
         log.info("published generation=%s server=%s", generation.name, self.settings.chroma_url)
         return generation.name
 
+    def make_current(self, generation: Generation) -> None:
+        self._registry(create=True).upsert(
+            ids=[CURRENT_ID],
+            embeddings=[PLACEHOLDER],
+            metadatas=[{"generation": generation.name, "published_at": time.time()}],
+        )
+
     def discard(self, generation: Generation) -> None:
         self._delete_generation(generation.name)
 

@@ -6,25 +6,39 @@ the one readers use. A writer builds a new generation next to it and replaces
 ``CURRENT`` atomically only when the build is complete, so a reader never
 sees a half-written index and a killed writer leaves the previous one intact.
 
+Reading never writes: Chroma writes to its vector files even when it only
+answers queries, so a reader opens the catalog read-only and a private copy
+of the generation's Chroma files (in the temporary folder), through Chroma's
+compiled core (see :mod:`assistant.index.chroma_reader`).
+
+When ``CURRENT`` is missing, names a generation that is gone, or names one
+whose files are damaged, readers and writers use the newest intact
+generation instead, with a warning; the clean-up never deletes the last
+intact one, and deletes damaged ones first.
+
 Not handled on purpose: sharing one generation between concurrent writers
-(writers are serialised by the lock in :mod:`assistant.index.building`).
+(writers are serialised by the lock or lease of :mod:`assistant.index.stores`), and
+damage inside Chroma's vector files that only a query would find.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import os
 import secrets
 import shutil
 import sqlite3
+import tempfile
 import time
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import IndexMismatchError, IndexMissingError
+from assistant.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, IndexStorageError
 from assistant.files import fsync_dir, write_atomic
 from assistant.index.chroma_reader import open_collection
 from assistant.ingest.chunking import CHUNKER_VERSION
@@ -122,17 +136,20 @@ def _batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 class Generation:
     """One complete index: a Chroma collection plus its catalog."""
 
+    warning = ""  # set when this generation answers in place of a missing or damaged current one
+
     def __init__(self, path: Path, collection: str, *, writable: bool = False, info: IndexInfo | None = None) -> None:
         self.path = path
         self.writable = writable
+        self._discard_copy: weakref.finalize[Any, Any] | None = None
         if writable:
             path.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path / CATALOG, check_same_thread=False)
             self.db.executescript(_SCHEMA)
         else:
             if not (path / CATALOG).exists():
-                raise IndexMissingError(f"The index at {path} is incomplete. Rebuild it with `assistant index --full`.")
-            self.db = sqlite3.connect(f"file:{path / CATALOG}?mode=ro", uri=True, check_same_thread=False)
+                raise IndexDamagedError(f"The index at {path} is incomplete. Rebuild it with `assistant index --full`.")
+            self.db = sqlite3.connect(_read_only_uri(path / CATALOG), uri=True, check_same_thread=False)
         if writable:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
@@ -149,7 +166,10 @@ class Generation:
                 collection, metadata={"hnsw:space": "cosine", **described}, embedding_function=None
             )
         else:
-            self.client, self.collection = open_collection(path / CHROMA_DIR, collection)
+            private = _private_copy(path / CHROMA_DIR)
+            # Removed on close, or when the reader is collected or the process exits.
+            self._discard_copy = weakref.finalize(self, shutil.rmtree, private.parent, ignore_errors=True)
+            self.client, self.collection = open_collection(private, collection)
         self.max_batch = max(1, self.client.get_max_batch_size())
 
     @property
@@ -266,6 +286,67 @@ class Generation:
             self.client.close()  # type: ignore[attr-defined]
         except Exception:
             log.debug("chroma close failed path=%s", self.path, exc_info=True)
+        if self._discard_copy is not None:
+            self._discard_copy()
+
+
+def _read_only_uri(file: Path, immutable: bool = False) -> str:
+    """An SQLite URI that opens ``file`` for reading only (``immutable``: no locks either)."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(file.absolute()))}?mode=ro" + ("&immutable=1" if immutable else "")
+
+
+def _private_copy(chroma_dir: Path) -> Path:
+    """A copy of a generation's Chroma files for one reader, in a folder of its own."""
+    if not chroma_dir.is_dir():
+        raise IndexDamagedError(f"The index at {chroma_dir.parent} has no {CHROMA_DIR} folder.")
+    scratch = Path(tempfile.mkdtemp(prefix="assistant-read-"))
+    try:
+        shutil.copytree(chroma_dir, scratch / CHROMA_DIR)
+    except OSError as e:
+        shutil.rmtree(scratch, ignore_errors=True)
+        raise IndexStorageError(
+            f"Could not copy the index for reading into {scratch.parent}: {storage_problem(e) or e}"
+        ) from e
+    return scratch / CHROMA_DIR
+
+
+def storage_problem(error: BaseException) -> str:
+    """What a storage failure is and what to do about it, or '' for another kind of failure.
+
+    >>> storage_problem(OSError(errno.ENOSPC, "No space left on device"))
+    'the disk is full. Free some space, then try again.'
+    >>> storage_problem(sqlite3.OperationalError("attempt to write a readonly database"))
+    'the file system or the folder is read-only. Point ASSISTANT_INDEX_DIR at a folder you can write, or make it writable.'
+    >>> storage_problem(ValueError("bad value"))
+    ''
+    """
+    kinds: tuple[tuple[set[int], tuple[str, ...], str], ...] = (
+        ({errno.ENOSPC, errno.EDQUOT}, ("disk is full", "no space left", "quota exceeded"),
+         "the disk is full. Free some space, then try again."),
+        ({errno.EFBIG}, ("file too large",),
+         "a file size limit was reached (File too large). Raise the limit or free some space, then try again."),
+        ({errno.EROFS}, ("read-only file system", "readonly database"),
+         "the file system or the folder is read-only. "
+         "Point ASSISTANT_INDEX_DIR at a folder you can write, or make it writable."),
+        ({errno.EACCES, errno.EPERM}, ("permission denied", "unable to open database file"),
+         "permission denied. Give this user access to the index folder, or point ASSISTANT_INDEX_DIR elsewhere."),
+        (set(), ("disk i/o error",),
+         "the disk reported an I/O error: it may be full, limited or failing. Free some space or check it, "
+         "then try again."),
+    )  # fmt: skip
+    chain: list[BaseException] = []
+    while error is not None and error not in chain:
+        chain.append(error)
+        error = error.__cause__ or error.__context__  # type: ignore[assignment]
+    for numbers, phrases, advice in kinds:
+        for link in chain:
+            if isinstance(link, OSError) and link.errno in numbers:
+                return advice
+            if any(phrase in str(link).lower() for phrase in phrases):
+                return advice
+    return ""
 
 
 def _source_record(row: Iterable[Any]) -> SourceRecord:
@@ -307,13 +388,46 @@ def publish(index_dir: Path, building: Path) -> Path:
     final = index_dir / (GENERATION_PREFIX + building.name.removeprefix(BUILDING_PREFIX))
     os.replace(building, final)
     fsync_dir(index_dir)
-    write_atomic(index_dir / CURRENT, (final.name + "\n").encode("utf-8"))
+    point_at(index_dir, final)
     return final
 
 
-def clean_up(index_dir: Path, keep: int) -> list[Path]:
-    """Remove stale builds and all but the ``keep`` newest generations.
+def point_at(index_dir: Path, generation: Path) -> None:
+    """Make ``generation`` the one readers use, atomically: how a lost or wrong ``CURRENT`` is repaired."""
+    write_atomic(index_dir / CURRENT, (generation.name + "\n").encode("utf-8"))
 
+
+def generations(index_dir: Path) -> list[Path]:
+    """Every published generation, the newest first (their names start with the time they were built)."""
+    if not index_dir.is_dir():
+        return []
+    return sorted((p for p in index_dir.iterdir() if p.name.startswith(GENERATION_PREFIX) and p.is_dir()), reverse=True)
+
+
+def damage(path: Path) -> str:
+    """Why a generation's files cannot be read ('' when they look whole): a missing or damaged database."""
+    for name in (CATALOG, f"{CHROMA_DIR}/chroma.sqlite3"):
+        file = path / name
+        if not file.is_file():
+            return f"{name} is missing"
+        try:
+            db = sqlite3.connect(_read_only_uri(file, immutable=True), uri=True)
+            try:
+                verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                db.close()
+        except sqlite3.DatabaseError as e:
+            return f"{name} is damaged ({e})"
+        if verdict != "ok":
+            return f"{name} is damaged ({verdict})"
+    return ""
+
+
+def clean_up(index_dir: Path, keep: int) -> list[Path]:
+    """Remove stale builds and all but the ``keep`` newest generations, damaged ones first.
+
+    The current generation is kept, and so is the newest intact one when the
+    current one is missing or damaged: the last intact generation is never removed.
     Only call this while holding the writer lock: any build directory then
     belongs to a writer that died.
     """
@@ -325,11 +439,14 @@ def clean_up(index_dir: Path, keep: int) -> list[Path]:
         if path.name.startswith(BUILDING_PREFIX) or (path.name.startswith(f".{CURRENT}.")):
             _remove(path)
             removed.append(path)
-    generations = sorted(p for p in index_dir.iterdir() if p.name.startswith(GENERATION_PREFIX))
-    old = [p for p in generations if p != current]
-    for path in old[: max(0, len(old) - (keep - 1))]:
-        _remove(path)
-        removed.append(path)
+    intact = [p for p in generations(index_dir) if p != current and not damage(p)]
+    kept = set(intact[: max(0, keep - 1)])
+    if current is None or damage(current):
+        kept |= set(intact[:1])
+    for path in generations(index_dir):
+        if path != current and path not in kept:
+            _remove(path)
+            removed.append(path)
     return removed
 
 
@@ -341,37 +458,69 @@ def _remove(path: Path) -> None:
 
 
 def open_current(index_dir: Path, collection: str, expected: IndexInfo) -> Generation:
-    """Open the current generation for reading, checking how it was built."""
-    path = current_generation(index_dir)
-    if path is None:
+    """Open the current generation for reading, checking how it was built.
+
+    When ``CURRENT`` is missing, names a generation that is gone or a damaged
+    one, the newest intact generation is opened instead and its ``warning``
+    says so. An index built another way (model, chunker, Chroma) is refused.
+    """
+    current = current_generation(index_dir)
+    others = [p for p in generations(index_dir) if p != current]
+    if current is None and not others:
         raise IndexMissingError(f"No index in {index_dir} yet. Build it with `assistant index`.")
-    catalog = path / CATALOG
-    if catalog.exists():
-        # Check before Chroma opens the files: another chromadb might migrate them.
-        probe = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
+    failure: IndexDamagedError | None = None
+    why = f"{index_dir / CURRENT} is missing or names a generation that is gone"
+    if current is not None:
         try:
-            rows = dict(probe.execute("SELECT key, value FROM info"))
-        except sqlite3.DatabaseError as e:
+            return _open(current, collection, expected, index_dir)
+        except IndexDamagedError as e:
+            failure = e
+            why = f"the current index {current.name} cannot be used: {damage(current) or 'Chroma cannot open it'}"
+    for path in others:
+        try:
+            generation = _open(path, collection, expected, index_dir)
+        except IndexMismatchError:
+            continue  # damaged, or built another way: not one to answer from
+        generation.warning = (
+            f"Warning: {why}. Answering from {path.name}, the newest intact one; run `assistant index` to repair it."
+        )
+        log.warning("index fallback generation=%s reason=%s", path.name, why)
+        return generation
+    if failure is not None:
+        raise failure
+    raise IndexMissingError(f"No usable index in {index_dir}. Build it with `assistant index --full`.")
+
+
+def _open(path: Path, collection: str, expected: IndexInfo, index_dir: Path) -> Generation:
+    """One generation for reading; :class:`IndexDamagedError` when its files cannot be read."""
+    if problem := damage(path):
+        raise IndexDamagedError(f"{path.name}: {problem}. Rebuild it with `assistant index --full`.")
+    catalog = path / CATALOG
+    # Check before Chroma opens the files: another chromadb might migrate them.
+    probe = sqlite3.connect(_read_only_uri(catalog), uri=True)
+    try:
+        rows = dict(probe.execute("SELECT key, value FROM info"))
+    except sqlite3.DatabaseError as e:
+        raise IndexDamagedError(
+            f"The index catalog in {path} is unreadable ({e}). Rebuild it with `assistant index --full`."
+        ) from e
+    finally:
+        probe.close()
+    if "embedding_model" in rows:
+        found = IndexInfo(rows["embedding_model"], int(rows["embedding_dim"]), rows["chunker"], rows["chroma_version"])
+        reason = expected.mismatch(found)
+        if reason:
             raise IndexMismatchError(
-                f"The index catalog in {path} is unreadable ({e}). Rebuild it with `assistant index --full`."
-            ) from e
-        finally:
-            probe.close()
-        if "embedding_model" in rows:
-            found = IndexInfo(
-                rows["embedding_model"], int(rows["embedding_dim"]), rows["chunker"], rows["chroma_version"]
+                f"The index in {index_dir} was built with {reason}. Rebuild it with `assistant index --full`."
             )
-            reason = expected.mismatch(found)
-            if reason:
-                raise IndexMismatchError(
-                    f"The index in {index_dir} was built with {reason}. Rebuild it with `assistant index --full`."
-                )
     try:
         return Generation(path, collection)
-    except (IndexMissingError, IndexMismatchError):
+    except (IndexMissingError, IndexMismatchError, IndexStorageError):
         raise
     except Exception as e:
-        raise IndexMismatchError(
+        if problem := storage_problem(e):
+            raise IndexStorageError(f"Could not read the index in {index_dir}: {problem}") from e
+        raise IndexDamagedError(
             f"The index in {index_dir} could not be opened ({e.__class__.__name__}: {e}). "
             "Rebuild it with `assistant index --full`."
         ) from e

@@ -8,7 +8,8 @@ do not care which one the settings chose:
   before every question (a re-index in another process is then seen at once);
 - ``open_current()``: that generation, checked against how it must be built;
 - ``create()`` / ``publish()`` / ``discard()``: a writer's new generation, made
-  visible to readers in one atomic step;
+  visible to readers in one atomic step; ``make_current()`` points readers
+  back at a published one;
 - ``clean_up()``: stale builds and old generations removed;
 - ``writer_lock()``: one writer at a time; a second fails at once.
 
@@ -39,6 +40,7 @@ from assistant.index.store import (
     current_generation,
     new_building_dir,
     open_current,
+    point_at,
     publish,
 )
 
@@ -59,6 +61,10 @@ class IndexStore(Protocol):
         ...
 
     def publish(self, generation: Generation) -> str: ...
+
+    def make_current(self, generation: Generation) -> None:
+        """Point readers at ``generation``, a published one: how a lost or damaged current pointer is repaired."""
+        ...
 
     def discard(self, generation: Generation) -> None: ...
 
@@ -119,6 +125,9 @@ class LocalStore:
     def publish(self, generation: Generation) -> str:
         generation.close()
         return publish(self.index_dir, generation.path).name
+
+    def make_current(self, generation: Generation) -> None:
+        point_at(self.index_dir, generation.path)
 
     def discard(self, generation: Generation) -> None:
         generation.close()

@@ -93,42 +93,100 @@ def slugify(value: str) -> str:
     return slug[:100] or "source"
 
 
+# Fields of a [[source]] entry that the assistant reads; every other field is kept as text.
+_FIELDS = ("id", "kind", "file", "title", "author", "date", "url", "citation")
+
+
+def kind_of(value: object) -> str:
+    """What a TOML value is, in words, for a message.
+
+    >>> kind_of(5), kind_of(["a"]), kind_of({"k": 1}), kind_of("x")
+    ('an integer', 'a list', 'a table', 'text')
+    """
+    import datetime
+
+    names: list[tuple[type | tuple[type, ...], str]] = [
+        (bool, "true or false"), (int, "an integer"), (float, "a number"), (str, "text"), (list, "a list"),
+        (dict, "a table"), ((datetime.date, datetime.time), "a date or time"),
+    ]  # fmt: skip
+    return next((name for types, name in names if isinstance(value, types)), type(value).__name__)
+
+
+def _entry_fields(path: Path, number: int, entry: object) -> dict[str, str]:
+    """A [[source]] entry's fields as text; raise :class:`ConfigError` naming the entry and the field."""
+    import datetime
+
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{path}: source #{number} must be a [[source]] table, not {kind_of(entry)}.")
+    sid = entry.get("id", "")
+    if not isinstance(sid, str):
+        raise ConfigError(f"{path}: source #{number}: `id` must be text, not {kind_of(sid)}.")
+    label = f"source #{number} ({sid!r})" if sid else f"source #{number}"
+    fields: dict[str, str] = {}
+    for key, value in entry.items():
+        # A TOML date (date = 2024-05-14) is as good as the same date in quotes.
+        if key == "date" and isinstance(value, datetime.date | datetime.datetime):
+            value = value.isoformat()
+        readable = isinstance(value, str) or (key not in _FIELDS and isinstance(value, int | float | bool))
+        if not readable:
+            raise ConfigError(f"{path}: {label}: `{key}` must be text, not {kind_of(value)}.")
+        fields[key] = str(value)
+    return fields
+
+
+def without_credentials(url: str) -> str:
+    """The URL without a user name or password: they are never stored, sent or shown.
+
+    >>> without_credentials("https://reader:hunter2@Example.org:8443/a?b#c"), without_credentials("notes.md")
+    ('https://Example.org:8443/a?b#c', 'notes.md')
+    """
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rsplit("@", 1)[1]))
+
+
 def read_manifest(path: Path) -> list[Source]:
-    """Parse sources.toml; raise :class:`ConfigError` with the line at fault."""
+    """Parse sources.toml; raise :class:`ConfigError` naming the entry or the line at fault."""
     if not path.exists():
         return []
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
         raise ConfigError(f"{path}: not valid TOML ({e}). Fix the file and index again.") from e
+    entries = data.get("source", [])
+    if not isinstance(entries, list):
+        raise ConfigError(f"{path}: `source` must be a list of [[source]] tables, not {kind_of(entries)}.")
     sources = []
     seen: set[str] = set()
-    for number, entry in enumerate(data.get("source", []), start=1):
-        sid = str(entry.get("id", ""))
+    for number, raw in enumerate(entries, start=1):
+        entry = _entry_fields(path, number, raw)
+        sid = entry.get("id", "")
         if not SOURCE_ID.match(sid):
             raise ConfigError(f"{path}: source #{number} needs an id of lowercase letters, digits, '-', '.' or '_'.")
         if sid in seen:
             raise ConfigError(f"{path}: the id {sid!r} is used twice.")
         seen.add(sid)
-        kind = str(entry.get("kind", "article"))
+        kind = entry.get("kind", "article")
         if kind not in KINDS:
             raise ConfigError(f"{path}: source {sid!r} has kind {kind!r}; expected one of {', '.join(KINDS)}.")
         file = entry.get("file")
         # A web snapshot entry may be just an id and a url: `assistant fetch` saves its page.
         if not file and not entry.get("citation") and not (kind == "web snapshot" and entry.get("url")):
             raise ConfigError(f"{path}: source {sid!r} needs a `file` or a `citation` (a web snapshot: a `url`).")
-        known = {"id", "kind", "file", "title", "author", "date", "url", "citation"}
         sources.append(
             Source(
                 id=sid,
                 kind=kind,
-                title=str(entry.get("title", "")),
-                author=str(entry.get("author", "")),
-                date=str(entry.get("date", "")),
-                url=str(entry.get("url", "")),
-                path=path.parent / str(file) if file else None,
-                citation=str(entry.get("citation", "")),
-                extra={k: str(v) for k, v in entry.items() if k not in known},
+                title=entry.get("title", ""),
+                author=entry.get("author", ""),
+                date=entry.get("date", ""),
+                url=without_credentials(entry.get("url", "")),
+                path=path.parent / file if file else None,
+                citation=entry.get("citation", ""),
+                extra={k: v for k, v in entry.items() if k not in _FIELDS},
             )
         )
     return sources
@@ -147,7 +205,7 @@ def _snapshot_source(sidecar: Path, page: Path) -> Source:
         title=str(meta.get("title") or page.stem),
         author=str(meta.get("author") or ""),
         date=str(meta.get("date") or ""),
-        url=str(meta.get("url") or ""),
+        url=without_credentials(str(meta.get("url") or "")),
         path=page,
         extra={k: str(v) for k, v in meta.items() if k not in known and isinstance(v, str | int | float)},
     )

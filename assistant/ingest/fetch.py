@@ -8,8 +8,11 @@ always points at the text as it was fetched, not at whatever the page says
 today. A reference entry keeps being indexed from its citation line; its page
 becomes the extra source ``<id>-page``. A "web snapshot" entry is its page.
 
-:class:`WebClient` is the only code in the assistant that uses the network.
-A failed download never touches the previous snapshot.
+:class:`~assistant.ingest.web.WebClient` is the only code in the assistant that
+uses the network, and it fetches only from public addresses unless a network
+is allowed. A failed download never touches the previous snapshot, and
+``add-url`` adds a URL to the manifest only once its page has been saved. A
+user name and password in a URL are never sent, stored or shown.
 
 What is fetched: HTML (main text via trafilatura), plain text, and PDF (text
 via the PDF loader, one paragraph per page; page numbers are not kept in a
@@ -37,14 +40,22 @@ from urllib.parse import urlsplit
 from assistant.config import Settings
 from assistant.errors import ConfigError, FetchError, LoaderError, SourceNotFoundError
 from assistant.files import write_atomic
-from assistant.ingest.corpus import MANIFEST, SNAPSHOT_DIR, SOURCE_ID, Source, read_manifest, slugify
-from assistant.ingest.loaders import HIDDEN_STYLE, Loaded, decode, decode_declared, load_pdf
+from assistant.ingest.corpus import (
+    MANIFEST,
+    SNAPSHOT_DIR,
+    SOURCE_ID,
+    Source,
+    read_manifest,
+    slugify,
+    without_credentials,
+)
+from assistant.ingest.html import visible_html
+from assistant.ingest.loaders import Loaded, decode, decode_bom, decode_declared, load_pdf
+from assistant.ingest.web import HTML_TYPES, WebClient, check_url
 from assistant.text import normalise
 
 log = logging.getLogger(__name__)
 
-HTML_TYPES = {"text/html", "application/xhtml+xml"}
-FETCHED_TYPES = HTML_TYPES | {"application/pdf", "text/plain"}
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.IGNORECASE)
 
 
@@ -82,24 +93,6 @@ def url_id(url: str) -> str:
     return slugify(f"{host} {parts.path}")[:80].strip("-")
 
 
-def media_type(content_type: str, body_start: bytes = b"") -> str:
-    """The media type of a response, sniffed from the body when not declared.
-
-    >>> media_type("text/HTML; charset=utf-8")
-    'text/html'
-    >>> media_type("", b"%PDF-1.4")
-    'application/pdf'
-    """
-    declared = content_type.split(";", 1)[0].strip().lower()
-    if declared and declared != "application/octet-stream":
-        return declared
-    if body_start.startswith(b"%PDF"):
-        return "application/pdf"
-    if re.search(rb"<(!doctype html|html|head|body|p)\b", body_start[:2048], re.IGNORECASE):
-        return "text/html"
-    return declared or "application/octet-stream"
-
-
 def declared_charsets(body: bytes, header: str = "") -> list[str]:
     """The charsets a page names, the HTTP header's first, then its ``<meta>``'s.
 
@@ -119,8 +112,9 @@ def decode_page(body: bytes, declared: str = "") -> str:
     >>> decode_page(b'<meta charset="windows-1252"><p>na\\xefve</p>')
     '<meta charset="windows-1252"><p>naïve</p>'
     """
-    if body.startswith(b"\xef\xbb\xbf"):
-        return body.decode("utf-8-sig", errors="replace")
+    marked = decode_bom(body)
+    if marked is not None:
+        return marked
     text = decode_declared(body, declared_charsets(body, declared))
     if text is not None:
         return text
@@ -152,7 +146,8 @@ def extract_html(html: str, url: str = "") -> Loaded:
     """The main text of an HTML page, one paragraph per block, and its metadata.
 
     Navigation, cookie banners, scripts, sidebars and footers are left out by
-    trafilatura; hidden elements are removed before it sees the page.
+    trafilatura; what a reader cannot see is removed before it sees the page
+    (:func:`assistant.ingest.html.visible_html`, the rule corpus files follow too).
 
     >>> page = ("<html><head><title>Rest</title></head><body><nav><a href='/'>Home</a></nav>"
     ...         "<article><p>Rest is part of the work, and it is allowed.</p><p hidden>secret</p>"
@@ -168,10 +163,10 @@ def extract_html(html: str, url: str = "") -> Loaded:
     # Encoded and re-parsed as UTF-8 so that an XML declaration or a <meta>
     # charset in the text cannot make lxml decode it a second time.
     try:
-        tree = lxml.html.fromstring(html.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
+        visible = visible_html(html)
+        tree = lxml.html.fromstring(visible.encode("utf-8"), parser=lxml.html.HTMLParser(encoding="utf-8"))
     except ParserError:  # an empty document
         return Loaded(text="")
-    _drop_hidden(tree)
     doc = bare_extraction(
         tree,
         url=url or None,
@@ -193,22 +188,6 @@ def extract_html(html: str, url: str = "") -> Loaded:
         author=normalise(doc.author or ""),
         date=normalise(doc.date or ""),
     )
-
-
-def _drop_hidden(tree: Any) -> None:
-    # The same rule the HTML loader applies (assistant.ingest.loaders.is_hidden).
-    for element in list(tree.iter()):
-        if not isinstance(element.tag, str):
-            continue
-        attrs = element.attrib
-        hidden = (
-            element.tag in {"template", "noscript"}
-            or "hidden" in attrs
-            or attrs.get("aria-hidden", "").lower() == "true"
-            or bool(HIDDEN_STYLE.search(attrs.get("style", "")))
-        )
-        if hidden and element.getparent() is not None:
-            element.drop_tree()  # keeps the element's tail text, which is visible
 
 
 # trafilatura's output elements that hold other blocks rather than text.
@@ -278,142 +257,14 @@ def _reason(error: LoaderError) -> str:
     return str(error).split(": ", 1)[-1].removesuffix("; skipped.").rstrip(".")
 
 
-# --- HTTP adapter -----------------------------------------------------------
-
-
-@dataclass(frozen=True, kw_only=True)
-class Download:
-    url: str
-    final_url: str
-    media_type: str
-    charset: str
-    body: bytes
-
-
-def user_agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        number = version("self-compassion-assistant")
-    except PackageNotFoundError:
-        number = "dev"
-    return f"self-compassion-assistant/{number} (offline Q&A; fetches the pages its corpus cites)"
-
-
-class WebClient:
-    """Downloads one page at a time with timeouts, a redirect cap and a size cap."""
-
-    def __init__(self, timeout: float, max_bytes: int, max_redirects: int) -> None:
-        import httpx
-
-        self.timeout = timeout
-        self.max_bytes = max_bytes
-        self.max_redirects = max_redirects
-        self._client = httpx.Client(
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=False,  # followed by hand, to name a loop as a loop
-            headers={
-                "User-Agent": user_agent(),
-                "Accept": "text/html,application/xhtml+xml,text/plain;q=0.9,application/pdf;q=0.8",
-            },
-        )
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> WebClient:
-        return cls(settings.fetch_timeout, settings.fetch_max_bytes, settings.fetch_max_redirects)
-
-    def close(self) -> None:
-        self._client.close()
-
-    def __enter__(self) -> WebClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def get(self, url: str) -> Download:
-        """GET a page; raise :class:`FetchError` with a reason a person can act on."""
-        import httpx
-
-        _check_url(url)
-        try:
-            request = self._client.build_request("GET", url)
-            seen = [str(request.url)]
-            while True:
-                response = self._client.send(request, stream=True)
-                try:
-                    if response.is_redirect and response.next_request is not None:
-                        request = response.next_request
-                        target = str(request.url)
-                        if target in seen:
-                            raise FetchError(f"the page redirects in a loop ({' → '.join([*seen, target])}).")
-                        if len(seen) > self.max_redirects:
-                            raise FetchError(f"the page redirects more than {self.max_redirects} times.")
-                        seen.append(target)
-                        continue
-                    return self._read(url, response)
-                finally:
-                    response.close()
-        except httpx.TimeoutException as e:
-            raise FetchError(f"no response from {_host(url)} within {self.timeout:g} s ({_name(e)}).") from e
-        except httpx.ConnectError as e:
-            raise FetchError(f"could not connect to {_host(url)} ({e or _name(e)}).") from e
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as e:
-            raise FetchError(f"{url} is not an http(s) URL that can be fetched ({e}).") from e
-        except httpx.HTTPError as e:
-            raise FetchError(f"the connection to {_host(url)} failed ({_name(e)}: {e}).") from e
-
-    def _read(self, url: str, response: Any) -> Download:
-        if response.status_code >= 400:
-            phrase = f" {response.reason_phrase}" if response.reason_phrase else ""
-            raise FetchError(f"the server answered HTTP {response.status_code}{phrase}.")
-        if response.status_code != 200:
-            raise FetchError(f"the server answered HTTP {response.status_code} instead of the page.")
-        header = response.headers.get("content-type", "")
-        declared = media_type(header)
-        if declared and declared != "application/octet-stream" and declared not in FETCHED_TYPES:
-            raise FetchError(
-                f"the server sent {declared}, which is not a web page; only HTML, plain text and PDF are saved."
-            )
-        length = response.headers.get("content-length", "")
-        if length.isdigit() and int(length) > self.max_bytes:
-            raise FetchError(f"the page is {int(length):,} bytes, over the {self.max_bytes:,}-byte limit.")
-        body = bytearray()
-        for piece in response.iter_bytes():
-            body += piece
-            if len(body) > self.max_bytes:
-                raise FetchError(f"the page is over the {self.max_bytes:,}-byte limit; stopped reading.")
-        return Download(
-            url=url,
-            final_url=str(response.url),
-            media_type=media_type(header, bytes(body[:4096])),
-            charset=response.charset_encoding or "",
-            body=bytes(body),
-        )
-
-
-def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise FetchError(f"{url!r} is not an http(s) URL.")
-
-
-def _host(url: str) -> str:
-    parts = urlsplit(url)
-    return parts.netloc or url
-
-
-def _name(error: Exception) -> str:
-    return error.__class__.__name__
-
-
 def _describe(error: Exception) -> str:
     """An unexpected error's type and message, for a one-line report.
 
     >>> _describe(ValueError("bad date")), _describe(AssertionError())
     ('ValueError: bad date', 'AssertionError')
     """
-    return f"{_name(error)}: {error}" if str(error) else _name(error)
+    name = error.__class__.__name__
+    return f"{name}: {error}" if str(error) else name
 
 
 # --- Use case ---------------------------------------------------------------
@@ -498,11 +349,12 @@ class Fetcher:
         for key in ("title", "author", "date"):
             if value := getattr(extracted, key):
                 meta[key] = value
-        meta |= {"url": source.url, "final_url": download.final_url, "content_type": download.media_type}
+        final_url = without_credentials(download.final_url)
+        meta |= {"url": source.url, "final_url": final_url, "content_type": download.media_type}
         digest = text_hash(extracted.text)
         if download.media_type == "text/html" and (note := encoding_note(download.body, download.charset)):
             result.message = f"{source.id}: {source.url}: {note}."
-        result.final_url, result.chars, result.content_hash = download.final_url, len(extracted.text), digest
+        result.final_url, result.chars, result.content_hash = final_url, len(extracted.text), digest
         result.path = str(page.relative_to(self.settings.corpus_dir))
         previous = _read_sidecar(sidecar)
         same_text = page.exists() and previous.get("content_hash") == digest
@@ -526,9 +378,20 @@ class Fetcher:
         return result
 
     def add_url(self, url: str, sid: str | None = None) -> FetchResult:
-        """Add a "web snapshot" entry for ``url`` to the manifest, then fetch it."""
-        source = add_to_manifest(self.settings.manifest_path, url, sid)
-        return self.fetch_source(source)
+        """Fetch ``url`` and, only if that worked, add a "web snapshot" entry for it to the manifest.
+
+        A user name and password in the URL are dropped first: never sent, stored or shown.
+        """
+        source = new_entry(self.settings.manifest_path, url, sid)
+        result = self.fetch_source(source)
+        if result.ok:
+            add_to_manifest(self.settings.manifest_path, source)
+        if source.url != url.strip():
+            dropped = (
+                f"{source.id}: the user name and password in the URL were left out; they are never sent or stored."
+            )
+            result.message = f"{result.message} {dropped}".strip()
+        return result
 
     def close(self) -> None:
         self.client.close()
@@ -542,18 +405,16 @@ def _read_sidecar(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def add_to_manifest(manifest: Path, url: str, sid: str | None = None) -> Source:
-    """Append ``[[source]]`` with ``id``, ``kind`` and ``url``, keeping the file's comments.
+def new_entry(manifest: Path, url: str, sid: str | None = None) -> Source:
+    """The "web snapshot" entry ``add-url`` would add, its URL without credentials.
 
-    Raises :class:`ConfigError` for a URL or id that is already there.
+    Raises :class:`ConfigError` for a URL that is not http(s), or a URL or id that is already there.
     """
-    import tomlkit
-    from tomlkit.exceptions import TOMLKitError
-
     try:
-        _check_url(url)
+        check_url(url)
     except FetchError as e:
-        raise ConfigError(f"Cannot add {url!r}: not an http(s) URL.") from e
+        raise ConfigError(f"Cannot add {without_credentials(url)!r}: not an http(s) URL.") from e
+    url = without_credentials(url.strip())
     sid = sid or url_id(url)
     if not SOURCE_ID.match(sid):
         raise ConfigError(f"{sid!r} cannot be a source id: use lowercase letters, digits, '-', '.' or '_' (--id).")
@@ -566,13 +427,22 @@ def add_to_manifest(manifest: Path, url: str, sid: str | None = None) -> Source:
     taken = {s.id for s in existing} | {snapshot_id(s) for s in existing if s.url}
     if sid in taken:
         raise ConfigError(f"The id {sid!r} is already used in {MANIFEST}; choose another with --id.")
+    return Source(id=sid, kind="web snapshot", url=url)
+
+
+def add_to_manifest(manifest: Path, source: Source) -> None:
+    """Append ``[[source]]`` with the entry's ``id``, ``kind`` and ``url``, keeping the file's comments."""
+    import tomlkit
+    from tomlkit.exceptions import TOMLKitError
+
+    new_entry(manifest, source.url, source.id)  # still free: the manifest may have changed meanwhile
     text = manifest.read_text(encoding="utf-8") if manifest.exists() else ""
     try:
         document = tomlkit.parse(text)
     except TOMLKitError as e:
         raise ConfigError(f"{manifest}: not valid TOML ({e}).") from e
     entry = tomlkit.table()
-    entry.update({"id": sid, "kind": "web snapshot", "url": url})
+    entry.update({"id": source.id, "kind": source.kind, "url": source.url})
     if text and not text.endswith("\n\n"):
         entry.trivia.indent = "\n"  # a blank line before the new [[source]], like the others
     if "source" in document:
@@ -581,10 +451,14 @@ def add_to_manifest(manifest: Path, url: str, sid: str | None = None) -> Source:
         entries = tomlkit.aot()
         entries.append(entry)
         document["source"] = entries
-    manifest.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(manifest, tomlkit.dumps(document).encode("utf-8"))
-    log.info("added source=%s url=%s manifest=%s", sid, url, manifest)
-    return Source(id=sid, kind="web snapshot", url=url)
+    try:
+        manifest.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(manifest, tomlkit.dumps(document).encode("utf-8"))
+    except OSError as e:
+        raise ConfigError(
+            f"{manifest} could not be written ({e.strerror or e}); the page was saved but not added."
+        ) from e
+    log.info("added source=%s url=%s manifest=%s", source.id, source.url, manifest)
 
 
 def _same_url(a: str, b: str) -> bool:

@@ -9,25 +9,13 @@ Text that is not valid UTF-8 is still read (in the page's declared charset,
 else as UTF-8 with the bad bytes replaced, else in a detected legacy
 encoding) and :attr:`Loaded.notes` says so, naming the file.
 
-An element is hidden by the ``hidden`` attribute, ``aria-hidden="true"``, or
-``display: none``, ``visibility: hidden``, ``opacity: 0`` or ``font-size: 0``
-set in its ``style`` attribute or by a rule of the page's own ``<style>``
-blocks. For those rules the cascade is followed (``!important``, inline style,
-specificity, order), so ``.tab{display:none} .tab.active{display:block}``
-keeps the active tab.
+What counts as hidden in HTML is decided in :mod:`assistant.ingest.html`,
+for corpus files and fetched pages alike.
 
 Not handled on purpose: OCR of scanned PDFs (they yield no text and are
 reported as empty), password-protected PDFs (reported and skipped; so are
 AES-encrypted ones unless the optional ``cryptography`` package is installed),
-and encodings that cannot be detected with confidence. Of a stylesheet, only
-top-level rules whose selectors are tags, classes and ids, alone or joined by
-a space (descendant) or ``>`` (child), are evaluated: rules inside
-``@media`` or ``@supports``, selectors with attributes, pseudo-classes,
-pseudo-elements, ``+`` or ``~``, linked stylesheets, ``<style media="print">``
-and styles set by scripts are ignored; so are the rules past the first
-:data:`MAX_STYLE_RULES` that set one of those four properties. A child that sets
-``visibility: visible`` inside a hidden parent is dropped with its parent, and
-a hiding ``style`` attribute hides even where an ``!important`` rule would not.
+and encodings that cannot be detected with confidence.
 """
 
 from __future__ import annotations
@@ -40,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.errors import LoaderError
+from assistant.ingest.html import html_to_text
 from assistant.text import normalise
 
 log = logging.getLogger(__name__)
@@ -100,21 +89,107 @@ def decode_declared(data: bytes, labels: Iterable[str]) -> str | None:
     return None
 
 
+# Byte order marks, the longest first: a UTF-32 LE mark begins like a UTF-16 LE one.
+_BOMS = (
+    (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe\x00\x00", "utf-32"), (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xfe\xff", "utf-16"), (b"\xff\xfe", "utf-16"),
+)  # fmt: skip
+# Shares of characters above which bytes are not text: control characters hardly
+# ever occur in text; undecodable bytes do where a file mixes encodings, but not this often.
+MAX_CONTROL_SHARE = 0.02
+MAX_GARBLED_SHARE = 0.2
+
+
+def decode_bom(data: bytes) -> str | None:
+    """The text of bytes that start with a byte order mark, in the encoding it names; None without one.
+
+    >>> decode_bom("\ufeffcafé".encode("utf-16-le")), decode_bom(b"plain") is None
+    ('café', True)
+    """
+    for mark, encoding in _BOMS:
+        if data.startswith(mark):
+            return data.decode(encoding, errors="replace")
+    return None
+
+
+def garbled(text: str) -> str:
+    """Why decoded bytes are not text ('' when they are): too many control characters or undecodable bytes.
+
+    >>> garbled("kind words \ufffd"), garbled("a\x07b\x1bc\x02")
+    ('', '50% of it is control characters')
+    >>> garbled("\ufffd\ufffdx")
+    '67% of it is control characters or bytes that no encoding explains'
+    """
+    import unicodedata
+
+    if not text:
+        return ""
+    controls = sum(1 for c in text if c not in "\t\n\r\f\v" and unicodedata.category(c) in {"Cc", "Cn", "Co", "Cs"})
+    replaced = text.count("\ufffd")
+    if controls > MAX_CONTROL_SHARE * len(text):
+        return f"{controls / len(text):.0%} of it is control characters"
+    if controls + replaced > MAX_GARBLED_SHARE * len(text):
+        return f"{(controls + replaced) / len(text):.0%} of it is control characters or bytes that no encoding explains"
+    return ""
+
+
+# Characters of Western European text beyond ASCII: the Latin-1 letters and the
+# signs and typographic punctuation Windows-1252 adds.
+_WESTERN_LETTERS = {chr(c) for c in range(0xC0, 0x100)} - {"×", "÷"} | set("ŠšŽžŒœŸƒ")
+_WESTERN_SIGNS = {chr(c) for c in range(0xA0, 0xC0)} | set("€‚„…†‡ˆ‰‹‘’“”•–—˜™›×÷")
+
+
+def looks_western(text: str) -> bool:
+    """Whether text reads as a Western European language: few letters beyond ASCII, and only Latin-1 ones.
+
+    Cyrillic or Greek read as Windows-1252 is all accented letters; Polish shows
+    signs inside words (``³``, ``¹``). Either is not taken for Western text.
+
+    >>> looks_western("Une amie naïve, le café."), looks_western("Ñîñòðàäàíèå"), looks_western("Pi¹æ mi³o")
+    (True, False, False)
+    """
+    letters = [c for c in text if c.isalpha()]
+    beyond = [c for c in letters if not c.isascii()]
+    if not letters or len(beyond) > 0.3 * len(letters):
+        return False
+    for i, c in enumerate(text):
+        if c.isascii():
+            continue
+        if c not in _WESTERN_LETTERS and c not in _WESTERN_SIGNS:
+            return False
+        inside_a_word = 0 < i < len(text) - 1 and text[i - 1].isalpha() and text[i + 1].isalpha()
+        if inside_a_word and c not in _WESTERN_LETTERS:
+            return False
+    return True
+
+
 def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]:
     """Bytes to text, and a note naming the file when they were not valid UTF-8 ('' when they were).
 
     ``declared`` is the charset the file itself names (an HTML ``<meta>``);
-    text read in its declared charset needs no note. Binary is refused.
+    text read in its declared charset, or after a byte order mark, needs no
+    note. Binary, and text that is mostly control characters or undecodable
+    bytes, is refused.
 
     >>> decode_noting(b"caf\\xe9 noir", "x.txt")
     ('café noir', 'x.txt: not valid UTF-8; read as windows-1252, so some characters may be wrong. Save it as UTF-8 to be sure.')
-    >>> decode_noting("caf\u00e9 ".encode() + b"\\xff", "y.txt")[0]
-    'café \ufffd'
+    >>> decode_noting("caf\u00e9 ".encode() * 3 + b"\\xff", "y.txt")[0]
+    'café café café \ufffd'
     """
+    text, note = _decode(data, name, declared)
+    if reason := garbled(text):
+        raise LoaderError(f"{name}: does not look like text ({reason}); skipped.")
+    return text, note
+
+
+def _decode(data: bytes, name: str, declared: str) -> tuple[str, str]:
+    marked = decode_bom(data)
+    if marked is not None:
+        return marked, ""
     if b"\x00" in data[:8192]:
         raise LoaderError(f"{name}: looks like a binary file, not text; skipped.")
     try:
-        return data.decode("utf-8-sig"), ""
+        return data.decode("utf-8"), ""
     except UnicodeDecodeError:
         pass
     # UTF-8 failed above, so a "utf-8" label fails here too and the bytes decide.
@@ -123,227 +198,36 @@ def decode_noting(data: bytes, name: str, declared: str = "") -> tuple[str, str]
         return as_declared, ""
     # Multi-byte UTF-8 sequences hardly ever occur by chance in a legacy encoding:
     # where there are some, the file is UTF-8 with a few damaged bytes.
-    lenient = data.decode("utf-8-sig", errors="replace")
+    lenient = data.decode("utf-8", errors="replace")
     if any(ord(c) > 0x7F and c != "\ufffd" for c in lenient):
         bad = lenient.count("\ufffd")
         return lenient, (
             f"{name}: not valid UTF-8 in {bad} place{'s' if bad > 1 else ''}, shown as \ufffd; "
             "the rest was read as UTF-8."
         )
-    encoding = ""
-    # Detection needs some text to go on; short files are most often Windows-1252.
-    if len(data) >= 64:
+    text, encoding = "", ""
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = ""
+    # A Western reading that fits comes before a detector's guess, which can turn
+    # "naïve" into "naďve": both encodings are plausible for such bytes.
+    if western and (len(data) < 64 or looks_western(western)):
+        text, encoding = western, "cp1252"
+    elif len(data) >= 64:  # detection needs some text to go on
         from charset_normalizer import from_bytes
 
         best = from_bytes(data).best()
         if best is not None:
             text, encoding = str(best), best.encoding
     if not encoding:
-        try:
-            text, encoding = data.decode("cp1252"), "cp1252"
-        except UnicodeDecodeError as e:
-            raise LoaderError(f"{name}: the text encoding could not be recognised; skipped.") from e
+        if not western:
+            raise LoaderError(f"{name}: the text encoding could not be recognised; skipped.")
+        text, encoding = western, "cp1252"
     shown = re.sub(r"^cp(125\d)$", r"windows-\1", encoding)
     return text, (
         f"{name}: not valid UTF-8; read as {shown}, so some characters may be wrong. Save it as UTF-8 to be sure."
     )
-
-
-# Elements whose content a reader never sees as page text.
-_INVISIBLE_TAGS = ["script", "style", "noscript", "template", "head", "svg", "canvas", "iframe", "object"]
-# A declaration that takes an element's text off the screen, in any case and
-# spacing: "DISPLAY : None", "opacity: 0.0", "font-size:0px" (not "opacity: 0.5").
-HIDDEN_STYLE = re.compile(
-    r"(?<![\w-])(?:display\s*:\s*none(?![\w-])|visibility\s*:\s*hidden(?![\w-])"
-    r"|opacity\s*:\s*(?:0+\.?0*|\.0+)%?(?![\w.%])|font-size\s*:\s*(?:0+\.?0*|\.0+)(?:[a-z]+|%)?(?![\w.%]))",
-    re.IGNORECASE,
-)
-_HIDING_PROPERTIES = {"display", "visibility", "opacity", "font-size"}
-# Style rules evaluated per page, so that a hostile stylesheet cannot stall indexing.
-MAX_STYLE_RULES = 500
-# Block elements end a paragraph; everything else flows inline.
-_BLOCK_TAGS = {
-    "p", "div", "section", "article", "main", "header", "footer", "aside", "nav", "li", "ul", "ol",
-    "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "table", "tr", "td", "th", "br", "hr",
-    "figure", "figcaption", "dd", "dt", "dl", "address", "details", "summary",
-}  # fmt: skip
-
-
-def declarations(css: Any) -> dict[str, tuple[str, bool]]:
-    """The value and ``!important`` flag that win for each property able to hide text.
-
-    >>> declarations("color: red; DISPLAY: None !important; display: block; opacity: /* x */ 0")
-    {'display': ('None', True), 'opacity': ('0', False)}
-    """
-    import tinycss2
-
-    found: dict[str, tuple[str, bool]] = {}
-    for item in tinycss2.parse_declaration_list(css, skip_comments=True, skip_whitespace=True):
-        if item.type != "declaration" or item.lower_name not in _HIDING_PROPERTIES:
-            continue
-        value = tinycss2.serialize(t for t in item.value if t.type != "comment").strip()
-        # Within one block an !important declaration beats any later plain one.
-        if item.important or not found.get(item.lower_name, ("", False))[1]:
-            found[item.lower_name] = (value, item.important)
-    return found
-
-
-def _hides(prop: str, value: str) -> bool:
-    return bool(HIDDEN_STYLE.fullmatch(f"{prop}:{value}"))
-
-
-def is_hidden(tag) -> bool:
-    """Hidden by its own attributes: ``hidden``, ``aria-hidden`` or its ``style``."""
-    attrs = tag.attrs or {}
-    if "hidden" in attrs or str(attrs.get("aria-hidden", "")).lower() == "true":
-        return True
-    style = str(attrs.get("style", ""))
-    return bool(style) and any(_hides(p, v) for p, (v, _) in declarations(style).items())
-
-
-# A selector this module evaluates: compounds of a tag, classes and ids, joined
-# by descendant or child combinators. Anything else is ignored (see the module docstring).
-_COMPOUND = re.compile(r"(?:[a-z][a-z0-9-]*|\*)?(?:[.#]-?[_a-z][\w-]*)*", re.IGNORECASE)
-_COMBINATOR = re.compile(r"\s*>\s*|\s+")
-
-
-def _specificity(selector: str) -> tuple[int, int, int] | None:
-    """(ids, classes, tags) of a simple selector, or None for one this module does not evaluate.
-
-    >>> _specificity("main > p.note.sr"), _specificity("#aside"), _specificity("a:hover")
-    ((0, 2, 2), (1, 0, 0), None)
-    """
-    compounds = _COMBINATOR.split(selector.strip())
-    if not all(c and _COMPOUND.fullmatch(c) for c in compounds):
-        return None
-    tags = sum(1 for c in compounds if c[0].isalpha())
-    return (selector.count("#"), selector.count("."), tags)
-
-
-def _style_rules(soup) -> list[tuple[str, tuple[int, int, int], dict[str, tuple[str, bool]]]]:
-    """The page's own rules that set a hiding property: (selector, specificity, declarations), in order."""
-    import tinycss2
-
-    rules = []
-    for style in soup.find_all("style"):
-        if str(style.get("media", "all")).strip().lower() not in {"", "all", "screen"}:
-            continue
-        if style.find_parent(["template", "noscript"]) is not None:
-            continue  # never applied to the page
-        for rule in tinycss2.parse_stylesheet(style.get_text(), skip_comments=True, skip_whitespace=True):
-            if rule.type != "qualified-rule":
-                continue  # @media, @supports and the like apply only sometimes
-            found = declarations(rule.content)
-            if not found:
-                continue
-            prelude = tinycss2.serialize(t for t in rule.prelude if t.type != "comment")
-            for selector in prelude.split(","):
-                specificity = _specificity(selector)
-                if specificity is not None:
-                    rules.append((selector.strip(), specificity, found))
-    return rules
-
-
-def _rule_key(selector: str) -> str:
-    """What an element needs for the selector to match it: the rightmost id, class or tag.
-
-    >>> _rule_key("main > p.note"), _rule_key("#a .b"), _rule_key("div p"), _rule_key("*")
-    ('.note', '.b', 'p', '*')
-    """
-    last = _COMBINATOR.split(selector.strip())[-1]
-    if match := re.search(r"#([\w-]+)", last):
-        return f"#{match.group(1)}"
-    if match := re.search(r"\.([\w-]+)", last):
-        return f".{match.group(1)}"
-    return last.lower() if last[:1].isalpha() else "*"
-
-
-def _keys(tag) -> list[str]:
-    classes = tag.get("class") or []
-    ids = [f"#{tag['id']}"] if tag.get("id") else []
-    return [*ids, *(f".{c}" for c in classes), tag.name.lower(), "*"]
-
-
-def hidden_by_stylesheet(soup) -> list[Any]:
-    """Elements that the page's own ``<style>`` rules hide, the cascade followed.
-
-    >>> from bs4 import BeautifulSoup
-    >>> page = "<style>.a{display:none} .a.b{display:block}</style><p class=a>x</p><p class='a b'>y</p>"
-    >>> [p.get_text() for p in hidden_by_stylesheet(BeautifulSoup(page, "lxml"))]
-    ['x']
-    """
-    import soupsieve
-
-    rules = _style_rules(soup)
-    if not any(_hides(p, v) for _, _, found in rules for p, (v, _) in found.items()):
-        return []
-    if len(rules) > MAX_STYLE_RULES:
-        log.info("style rules past the first %d ignored count=%d", MAX_STYLE_RULES, len(rules))
-        rules = rules[:MAX_STYLE_RULES]
-    # Rules filed under what they require, so each element is tried only against
-    # rules that could match it (as browsers do), not against every rule.
-    by_key: dict[str, list[tuple[int, Any, tuple[int, int, int], dict[str, tuple[str, bool]]]]] = {}
-    for order, (selector, specificity, found) in enumerate(rules):
-        compiled = soupsieve.compile(selector)
-        by_key.setdefault(_rule_key(selector), []).append((order, compiled, specificity, found))
-    hidden = []
-    for tag in soup.find_all(True):
-        matched = [r for key in _keys(tag) for r in by_key.get(key, ()) if r[1].match(tag)]
-        if not any(_hides(p, v) for *_, found in matched for p, (v, _) in found.items()):
-            continue
-        # The cascade: !important first, then the style attribute, then specificity, then order.
-        candidates = [
-            ((imp, False, spec, order), p, v) for order, _, spec, found in matched for p, (v, imp) in found.items()
-        ]
-        inline = declarations(str(tag.get("style", ""))) if tag.get("style") else {}
-        candidates += [((imp, True, (0, 0, 0), 0), p, v) for p, (v, imp) in inline.items()]
-        winners: dict[str, tuple[tuple[Any, ...], str]] = {}
-        for precedence, prop, value in candidates:
-            if prop not in winners or precedence >= winners[prop][0]:
-                winners[prop] = (precedence, value)
-        if any(_hides(prop, value) for prop, (_, value) in winners.items()):
-            hidden.append(tag)
-    return hidden
-
-
-def html_to_text(html: str) -> tuple[str, str, str, str]:
-    """Readable text, title, author and date of an HTML page.
-
-    >>> html_to_text('<title>T</title><p>One <b>two</b></p><p hidden>x</p><script>y</script><p>Three</p>')[0]
-    'One two\\n\\nThree'
-    """
-    from bs4 import BeautifulSoup, Comment
-
-    soup = BeautifulSoup(html, "lxml")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    h1 = soup.find("h1")
-    if not title and h1 is not None:
-        title = h1.get_text(" ", strip=True)
-    author = _meta(soup, "author")
-    date = _meta(soup, "article:published_time") or _meta(soup, "date")
-    # Matched before anything is removed: selectors address the page as its reader gets it.
-    styled_away = hidden_by_stylesheet(soup)
-    for tag in soup.find_all(_INVISIBLE_TAGS):
-        tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    for tag in [*styled_away, *soup.find_all(is_hidden)]:
-        if not tag.decomposed:  # an ancestor may have gone already
-            tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        # Inside the tag, not around it: the same text, without insert_before's
-        # sibling search, which made a page of many blocks take minutes.
-        tag.insert(0, "\n\n")
-        tag.append("\n\n")
-    body = soup.body or soup
-    # Inside a paragraph, source line breaks are only layout: fold them.
-    blocks = [" ".join(part.split()) for part in body.get_text().split("\n\n")]
-    return normalise("\n\n".join(b for b in blocks if b)), normalise(title), normalise(author), normalise(date)
-
-
-def _meta(soup, name: str) -> str:
-    tag = soup.find("meta", attrs={"name": name}) or soup.find("meta", attrs={"property": name})
-    return str(tag.get("content", "")).strip() if tag else ""
 
 
 def _notes(note: str) -> tuple[str, ...]:
@@ -454,19 +338,39 @@ LOADERS: dict[str, Callable[[bytes, str], Loaded]] = {
 }
 
 
+def read_regular_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; anything else raises :class:`LoaderError`.
+
+    Opened without blocking and checked on the open file: a FIFO or a device
+    named in the manifest is refused at once instead of stalling the index.
+    """
+    import os
+    import stat
+
+    name = path.name
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as file:
+            info = os.fstat(file.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise LoaderError(f"{name}: not a regular file (a pipe, socket or device); skipped.")
+            if info.st_size > max_bytes:
+                raise LoaderError(f"{name}: {info.st_size:,} bytes is over the {max_bytes:,}-byte limit; skipped.")
+            data = file.read(max_bytes + 1)
+    except OSError as e:
+        raise LoaderError(f"{name}: could not be read ({e.strerror or e}); skipped.") from e
+    if len(data) > max_bytes:  # it grew while being read
+        raise LoaderError(f"{name}: over the {max_bytes:,}-byte limit; skipped.")
+    return data
+
+
 def load_file(path: Path, max_bytes: int) -> Loaded:
     """Read and normalise one file, or raise :class:`LoaderError` naming it, whatever went wrong."""
     name = path.name
     loader = LOADERS.get(path.suffix.lower())
     if loader is None:
         raise LoaderError(f"{name}: unsupported file type {path.suffix or '(none)'}; skipped.")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoaderError(f"{name}: {size:,} bytes is over the {max_bytes:,}-byte limit; skipped.")
-        data = path.read_bytes()
-    except OSError as e:
-        raise LoaderError(f"{name}: could not be read ({e.strerror or e}); skipped.") from e
+    data = read_regular_file(path, max_bytes)
     try:
         loaded = loader(data, name)
     except LoaderError:

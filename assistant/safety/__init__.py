@@ -1,28 +1,18 @@
 """Safety: whether a reader's message shows a risk of suicide or self-harm.
 
-Runs before anything is searched; a crisis message is never retrieved for.
-May import ``assistant.text`` and nothing else of the package, so that every
-interface can check a message before it touches the index.
+The public interface is one function, :func:`assess`: a message and the
+conversation's earlier turns in, a :class:`SafetyResult` out (a level,
+``crisis``, ``concern`` or ``none``, with its reasons and scores). It runs
+before anything is searched; a crisis message is never retrieved for and
+never reaches a language model.
+
+Inside: rule families as data (``rules.toml``, read by ``rules``), a trained
+classifier (``classifier``, weights in ``model.npz`` built by ``training``),
+and the decision that combines them (``check``). Imports ``assistant.text``
+and nothing else of the package.
 """
 
-from assistant.safety.detector import (
-    CRISIS_MESSAGE,
-    CRISIS_REFERENCES,
-    CRISIS_RESOURCES,
-    SAFE_REFERENCES,
-    CrisisCheck,
-    DocumentEmbedder,
-    canonical_sentences,
-    check_crisis,
-)
+from assistant.safety.check import Level, SafetyResult, assess, units
+from assistant.safety.messages import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES
 
-__all__ = [
-    "CRISIS_MESSAGE",
-    "CRISIS_REFERENCES",
-    "CRISIS_RESOURCES",
-    "SAFE_REFERENCES",
-    "CrisisCheck",
-    "DocumentEmbedder",
-    "canonical_sentences",
-    "check_crisis",
-]
+__all__ = ["CONCERN_NOTE", "CRISIS_MESSAGE", "CRISIS_RESOURCES", "Level", "SafetyResult", "assess", "units"]

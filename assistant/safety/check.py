@@ -1,0 +1,102 @@
+"""The one safety decision: a message, with the conversation's earlier turns, to a level.
+
+Levels: ``crisis`` (the crisis reply, no retrieval), ``concern`` (the answer,
+with the crisis lines and one gentle line), ``none``. The trained classifier
+(``classifier``) is the main detector; the rule families (``rules``) are a
+floor: a rule match is at least ``concern``, and a rule match the classifier
+agrees with is a ``crisis``.
+
+The classifier reads the whole message, each of its sentences when it has
+several (a crisis sentence inside an ordinary question), and the message
+after the last two earlier turns (a plan spread over several turns). Once a
+turn has had the crisis reply, later turns are read alone: the lines stay
+with the conversation and an ordinary question is answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from assistant.safety.classifier import Classifier, load
+from assistant.safety.rules import matching_families
+from assistant.text import sentences
+
+Embed = Callable[[list[str]], list[list[float]]]
+
+
+class Level(StrEnum):
+    NONE = "none"
+    CONCERN = "concern"
+    CRISIS = "crisis"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SafetyResult:
+    level: Level
+    reasons: tuple[str, ...] = ()  # rule families that matched, "classifier", "with earlier turns", "earlier turn"
+    score: float = 0.0  # the classifier's highest probability over the message and its sentences
+    context_score: float = 0.0  # its probability for the message read after the earlier turns
+    earlier_flagged: bool = False  # an earlier turn of the conversation was a crisis or a concern
+    crisis_turns: tuple[int, ...] = ()  # positions in the history of earlier turns that were a crisis
+
+    @property
+    def shows_lines(self) -> bool:
+        """Whether the crisis lines go with this answer."""
+        return self.level is not Level.NONE or self.earlier_flagged
+
+
+def units(text: str, history: Sequence[str]) -> tuple[list[str], str | None]:
+    """The texts the classifier reads alone, and the message read after the last two earlier turns.
+
+    >>> units("Is it about stress? I took the pills.", ["hi"])
+    (['Is it about stress? I took the pills.', 'Is it about stress?', 'I took the pills.'], 'hi Is it about stress? I took the pills.')
+    """
+    parts = sentences(text)
+    alone = [text, *parts] if len(parts) > 1 else [text]
+    return alone, (" ".join([*history[-2:], text]) if history else None)
+
+
+def classifier_score(model: Classifier, text: str, history: Sequence[str], embed: Embed) -> tuple[float, float]:
+    """The highest probability over the message alone and its sentences, and with its earlier turns."""
+    alone, with_turns = units(text, history)
+    texts = [*alone, with_turns] if with_turns else alone
+    scores = model.probabilities(texts, embed(texts))
+    return max(scores[: len(alone)]), (scores[-1] if with_turns else 0.0)
+
+
+def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -> SafetyResult:
+    """Decide the level of one message; ``history`` holds the earlier turns, oldest first.
+
+    Without ``embed`` only the rules run (an over-long message read for a crisis before it is refused).
+    """
+    rules = tuple(matching_families(text))
+    if embed is None:
+        return SafetyResult(level=Level.CONCERN if rules else Level.NONE, reasons=rules)
+    model = load()
+    earlier = [assess(turn, (), embed) for turn in history]
+    earlier_flagged = any(r.level is not Level.NONE for r in earlier)
+    # After a crisis reply, the earlier turns say nothing new about this message.
+    read_with_turns = not any(r.level is Level.CRISIS for r in earlier)
+    score, context = classifier_score(model, text, history, embed)
+    context = context if read_with_turns else 0.0
+    reasons = list(rules)
+    if score >= model.concern_threshold:
+        reasons.append("classifier")
+    if context >= model.concern_threshold:
+        reasons.append("with earlier turns")
+    if earlier_flagged:
+        reasons.append("earlier turn")
+    crisis = (
+        score >= model.crisis_threshold
+        or (bool(rules) and score >= model.concern_threshold)
+        or context >= model.crisis_threshold
+    )
+    concern = bool(rules) or max(score, context) >= model.concern_threshold
+    level = Level.CRISIS if crisis else Level.CONCERN if concern else Level.NONE
+    return SafetyResult(
+        level=level, reasons=tuple(reasons), score=round(score, 4), context_score=round(context, 4),
+        earlier_flagged=earlier_flagged,
+        crisis_turns=tuple(i for i, r in enumerate(earlier) if r.level is Level.CRISIS),
+    )  # fmt: skip
