@@ -19,7 +19,7 @@ from assistant import ui
 from assistant.answer.citations import PassageContext
 from assistant.conversations import ConversationStore, new_key
 from assistant.feedback import FeedbackStore
-from assistant.safety import CRISIS_RESOURCES
+from assistant.safety import CONCERN_NOTE, CRISIS_RESOURCES
 from tests import apptest
 from tests.apptest import APP, STRESS, ask, messages, open_app, plain, run_until
 
@@ -160,11 +160,12 @@ def test_a_crisis_shows_help_with_numbers_to_call_and_keeps_it_visible(app_env):
     assert not [e for e in at.sidebar.expander if e.label == "Get help now"]
 
 
-def test_an_answer_that_mentions_suicide_shows_the_resources(app_env):
+def test_a_concern_gets_the_answer_with_a_gentle_line_and_the_numbers(app_env):
     at = open_app()
-    answer = ask(at, "What does the article say about suicide?")["answer"]
-    assert answer["resources"]
-    assert any(i.value == ui.dial_links(CRISIS_RESOURCES).strip() for i in at.chat_message[1].info)
+    answer = ask(at, "i'm not suicidal or anything, how do i stop being so hard on myself at work?")["answer"]
+    assert answer["safety"] == "concern" and answer["status"] != "crisis"
+    assert answer["resources"].startswith(CONCERN_NOTE) and CRISIS_RESOURCES in answer["resources"]
+    assert any(i.value == ui.dial_links(answer["resources"]).strip() for i in at.chat_message[1].info)
 
 
 # -- input -----------------------------------------------------------------------------------------------
