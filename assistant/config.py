@@ -171,9 +171,9 @@ class Settings(BaseSettings):
         [
             "What is self-compassion?",
             "How does self-compassion help with stress?",
-            "Is self-compassion the same as self-pity?",
+            "Why does self-criticism keep us stuck?",
             "How can I be kinder to myself after a mistake?",
-            "Who wrote the article, and what does it cite?",
+            "Who wrote the article?",
         ],
         description="Questions offered on an empty conversation, to show what can be asked (a JSON list; 4 to 6 "
         "read best).",

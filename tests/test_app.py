@@ -19,6 +19,7 @@ from assistant import ui
 from assistant.answer.citations import PassageContext
 from assistant.conversations import ConversationStore, new_key
 from assistant.feedback import FeedbackStore
+from assistant.index.building import writer_lock
 from assistant.safety import CONCERN_NOTE, CRISIS_RESOURCES
 from tests import apptest
 from tests.apptest import APP, STRESS, ask, messages, open_app, plain, run_until
@@ -43,12 +44,15 @@ def conversations(settings) -> ConversationStore:
 # -- the page before any question ----------------------------------------------------------------
 
 
-def test_the_chat_box_is_there_while_the_assistant_gets_ready(app_env):
-    at = AppTest.from_file(str(APP), default_timeout=180).run()
-    assert not at.exception
-    assert apptest.getting_ready(at)  # the model and the index open in the background ...
-    assert at.chat_input(key="question").max_chars == app_env.max_question_chars  # ... and the box is there
-    at.chat_input(key="question").set_value(STRESS).run()  # a question asked meanwhile waits, then is answered
+def test_the_chat_box_is_there_while_the_assistant_gets_ready(monkeypatch, settings, indexer):
+    apptest.use_settings(monkeypatch, settings)
+    with writer_lock(settings.index_dir):  # another process is building the first index: the app has to wait
+        at = AppTest.from_file(str(APP), default_timeout=180).run()
+        assert not at.exception
+        assert apptest.getting_ready(at)  # the model and the index open in the background ...
+        assert at.chat_input(key="question").max_chars == settings.max_question_chars  # ... and the box is there
+    indexer.run()  # that build finishes
+    at.chat_input(key="question").set_value(STRESS).run()  # a question asked now waits for the index, then is answered
     assert not at.exception
     assert at.session_state["conversation"].turns[0]["answer"]["status"] == "answered"
 

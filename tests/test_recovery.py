@@ -128,6 +128,15 @@ def test_a_full_disk_while_indexing_says_so_and_the_old_index_still_answers(inde
     assert cli(settings, "ask", QUESTION).returncode == 0
 
 
+@pytest.mark.skipif(not Path("/sys").is_dir(), reason="needs a folder no one may write in: /sys")
+def test_an_index_folder_that_cannot_be_written_says_so(settings):
+    result = cli(settings.model_copy(update={"index_dir": Path("/sys/assistant-index")}), "index", "--json")
+    assert result.returncode == 1
+    assert "Could not write the index in /sys/assistant-index: " in result.stderr
+    assert "permission denied" in result.stderr or "read-only" in result.stderr
+    assert "Internal error" not in result.stderr and "Traceback" not in result.stderr
+
+
 def test_write_atomic_keeps_a_files_mode_and_gives_a_new_one_the_umask(tmp_path):
     kept = tmp_path / "sources.toml"
     kept.write_text("old")

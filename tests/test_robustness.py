@@ -167,10 +167,18 @@ def test_a_corrupted_catalog_is_refused_with_how_to_rebuild(indexer, settings):
     assert Library(settings).sources()
 
 
-def test_every_hostile_question_gets_its_expected_status(indexer, settings, embedder):
+def files_of(folder):
+    return {p: p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_every_hostile_input_gets_its_expected_status(indexer, settings, embedder):
     indexer.run()
+    before = files_of(settings.index_dir)
     rows = robustness(Assistant(settings, Library(settings, embedder)))
     assert [r for r in rows if not r["ok"]] == []
+    groups = {r["input"].split(":")[0] for r in rows if ":" in r["input"]}
+    assert {"batch line", "cite", "fetch", "CSV export", "corpus file", "sources.toml", "index"} <= groups
+    assert files_of(settings.index_dir) == before  # every damage was done to a copy
 
 
 def _cli(settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:

@@ -70,8 +70,9 @@ _MEDICAL = re.compile(
     r"|antidepressants?|ssris?|snris?|benzodiazepines?|sertraline|zoloft|fluoxetine|prozac|escitalopram|lexapro"
     r"|citalopram|paroxetine|venlafaxine|bupropion|xanax|alprazolam|valium|diazepam|lorazepam|ativan|lithium"
     r"|quetiapine|ibuprofen|paracetamol|acetaminophen|tylenol|aspirin|melatonin|diagnos\w*"
-    # a claim to cure or treat a condition is a medical claim, whatever the condition
-    r"|cur(?:e|es|ed|ing)|treatments?)\b",
+    # a claim to cure a condition is a medical claim, whatever the condition ("treatment" is not:
+    # "how we treat ourselves" is the essay's own subject)
+    r"|cur(?:e|es|ed|ing))\b",
     re.IGNORECASE,
 )
 
@@ -199,7 +200,7 @@ def out_of_scope_note(question: str, vocabulary: frozenset[str] | set[str], pass
     Each class, with examples of its own:
 
     >>> [out_of_scope_note(q, set()) == MEDICAL_NOTE for q in (
-    ...     "What's a safe amount of melatonin to take?", "Is this a treatment for bipolar disorder?",
+    ...     "What's a safe amount of melatonin to take?", "Would this cure my bipolar disorder?",
     ...     "Can being gentle with myself cure my migraines?")]
     [True, True, True]
     >>> [out_of_scope_note(q, set()) == WRITING_NOTE for q in (

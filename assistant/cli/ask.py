@@ -110,23 +110,28 @@ def warn_about_the_index(library: Any) -> None:
         click.echo(warning, err=True)
 
 
+def answer_line(assistant: Any, line: BatchLine, history: list[str], top_k: int | None = None) -> dict[str, Any]:
+    """The answer to one batch line, as its output object; what goes wrong with the line is an invalid answer."""
+    number = line.number
+    if line.problem:
+        row = _invalid(line.problem)
+    else:
+        try:
+            row = assistant.ask(line.question, line.history or history, top_k=top_k).to_dict()
+        except InvalidQuestionError as e:
+            row = _invalid(f"line {number}: {e}")
+        except AssistantError:
+            raise  # about the index, not this line: every line would fail alike
+        except Exception as e:
+            # A line no answer can be made of costs only itself; the traceback goes to the log.
+            log.debug("batch line failed line=%d", number, exc_info=True)
+            row = _invalid(f"line {number}: could not be answered ({e.__class__.__name__}).")
+    return {"line": number, **row}
+
+
 def _answer_batch(assistant: Any, settings: Settings, history: list[str], top_k: int | None) -> None:
     for number, raw in enumerate(sys.stdin.buffer, start=1):
-        line = read_batch_line(number, raw, settings.max_question_chars)
-        if line.problem:
-            row = _invalid(line.problem)
-        else:
-            try:
-                row = assistant.ask(line.question, line.history or history, top_k=top_k).to_dict()
-            except InvalidQuestionError as e:
-                row = _invalid(f"line {number}: {e}")
-            except AssistantError:
-                raise  # about the index, not this line: every line would fail alike
-            except Exception as e:
-                # A line no answer can be made of costs only itself; the traceback goes to the log.
-                log.debug("batch line failed line=%d", number, exc_info=True)
-                row = _invalid(f"line {number}: could not be answered ({e.__class__.__name__}).")
-        echo_json({"line": number, **row})
+        echo_json(answer_line(assistant, read_batch_line(number, raw, settings.max_question_chars), history, top_k))
         sys.stdout.flush()
 
 

@@ -35,6 +35,7 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -379,7 +380,9 @@ def current_generation(index_dir: Path) -> Path | None:
 
 def new_building_dir(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{BUILDING_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+    # microseconds in the name, so two builds in one second still sort in the order they were made
+    stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
+    name = f"{BUILDING_PREFIX}{stamp}-{secrets.token_hex(3)}"
     return index_dir / name
 
 
@@ -405,11 +408,21 @@ def generations(index_dir: Path) -> list[Path]:
 
 
 def damage(path: Path) -> str:
-    """Why a generation's files cannot be read ('' when they look whole): a missing or damaged database."""
+    """Why a generation's files cannot be read ('' when they look whole): a missing or damaged database.
+
+    A file this user may not read is not damage: that raises :class:`IndexStorageError`.
+    """
     for name in (CATALOG, f"{CHROMA_DIR}/chroma.sqlite3"):
         file = path / name
         if not file.is_file():
             return f"{name} is missing"
+        try:
+            with file.open("rb") as opened:
+                header = opened.read(16)
+        except OSError as e:
+            raise IndexStorageError(f"Could not read the index in {path.parent}: {storage_problem(e) or e}") from e
+        if header != b"SQLite format 3\x00":
+            return f"{name} is damaged (not an SQLite database)"
         try:
             db = sqlite3.connect(_read_only_uri(file, immutable=True), uri=True)
             try:

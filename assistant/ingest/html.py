@@ -289,11 +289,15 @@ def _clipped_away(clip: str, clip_path: str) -> bool:
     return False
 
 
+# Lengths in a clip-path are judged against a box this wide: a column of text.
+BOX_PX = 1000.0
+
+
 def _inset(token: Any) -> float:
-    # A share of the box: percentages as they are, lengths against a box of 100 pixels.
+    """One side of ``inset()`` as a share of the box: ``50%`` is 0.5, ``500px`` is 0.5 of :data:`BOX_PX`."""
     if token.type == "percentage":
         return float(token.value) / 100
-    return (length_px(_text([token])) or 0.0) / 100
+    return (length_px(_text([token])) or 0.0) / BOX_PX
 
 
 def box_sides(values: list[float]) -> tuple[float, float, float, float]:
