@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, IndexBusyError, IndexMismatchError, IndexMissingError, IndexUnreachableError
-from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord, _batched
+from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord, _batched, generation_stamp
 
 log = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ class ServerStore:
     def create(self, info: IndexInfo, base: Generation | None = None) -> tuple[Generation, bool]:
         # Chroma copies a collection on the server only in its distributed deployment, so a new
         # generation starts empty and the writer streams the unchanged vectors over from the old one.
-        name = f"{GENERATION_PREFIX}{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(3)}"
+        name = f"{GENERATION_PREFIX}{generation_stamp()}"
         return ServerGeneration(self.client, self.prefix, name, writable=True, info=info), False
 
     def publish(self, generation: Generation) -> str:

@@ -378,11 +378,15 @@ def current_generation(index_dir: Path) -> Path | None:
     return path if name and path.is_dir() else None
 
 
+def generation_stamp() -> str:
+    """A new generation's name after its prefix: the time to the microsecond, so names sort in the
+    order the builds were made even within one second, and a random tail."""
+    return f"{datetime.now().strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(3)}"
+
+
 def new_building_dir(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
-    # microseconds in the name, so two builds in one second still sort in the order they were made
-    stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-    name = f"{BUILDING_PREFIX}{stamp}-{secrets.token_hex(3)}"
+    name = f"{BUILDING_PREFIX}{generation_stamp()}"
     return index_dir / name
 
 
