@@ -146,8 +146,22 @@ def sidebar(services: Services) -> tuple[int, Any]:
             help="The most passages an answer may quote. Fewer gives a shorter answer; more shows more of what the "
             "sources say. Passages that add little are left out either way.",
         )  # fmt: skip
+        modes = services.answer_modes()
+        if len(modes) > 1:
+            st.radio(
+                "Answers", modes, format_func=lambda m: ui.ANSWER_MODES.get(m, m), key="answer_mode",
+                help="A written answer comes from the language model the maintainer set up; every sentence is "
+                "checked against the passage it cites, and one the passages do not support is left out. Quotes "
+                "come straight from the sources, word for word.",
+            )  # fmt: skip
         sources_list(services)
     return int(top_k), conversations
+
+
+def answer_mode(services: Services) -> str | None:
+    """The answer mode this reader chose in the sidebar, or None (the settings' mode) where there is no choice."""
+    chosen = st.session_state.get("answer_mode")
+    return chosen if chosen in services.answer_modes() else None
 
 
 # -- asking ---------------------------------------------------------------------------------------------
@@ -195,24 +209,33 @@ def ask(services: Services, question: str, top_k: int, help_slot: Any) -> None:
             return
     show_question(question)
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):
+        slot = st.empty()
+        written = False  # a model's answer, already shown sentence by sentence as each passed its check
         try:
-            waiting = "Reading the sources…" if services.readiness().ready else "Getting ready, then reading…"
-            with st.spinner(waiting):
-                if answer is None:
-                    answer = services.ask(question, history=history, top_k=top_k)
-                # Kept before it is drawn: a rerun that interrupts the drawing loses nothing.
-                turn: dict[str, Any] = {"id": secrets.token_hex(6), "question": question, "answer": answer}
-                current.turns.append(turn)
-                current = services.conversations.save(current)
-                state.conversation = current
-                st.query_params["c"] = current.id
+            if answer is None:
+                waiting = "Reading the sources…" if services.readiness().ready else "Getting ready, then reading…"
+                with st.spinner(waiting):
+                    stream = services.stream(question, history=history, top_k=top_k, mode=answer_mode(services))
+                if stream.status == "answered" and stream.mode != "extractive":
+                    written = True
+                    checking = "Writing an answer and checking each sentence against the passage it cites…"
+                    with st.spinner(checking), slot:
+                        st.write_stream("".join(ui.answer_pieces(piece)) for piece in stream if piece.strip())
+                answer = stream.answer.to_dict()
+            # Kept before the final drawing: a rerun that interrupts it loses nothing.
+            turn: dict[str, Any] = {"id": secrets.token_hex(6), "question": question, "answer": answer}
+            current.turns.append(turn)
+            current = services.conversations.save(current)
+            state.conversation = current
+            st.query_params["c"] = current.id
         except AssistantError as e:
-            st.error(ui.escape_markdown(str(e)))
+            slot.error(ui.escape_markdown(str(e)))
             return
         if answer["status"] == "crisis":
             show_help(help_slot, crisis_seen=True, key="help_now")
         said = services.feedback.for_session(current.feedback_id).get(turn["id"])
-        show_answer(services, current, turn, said=said or AnswerFeedback(), streaming=True)
+        with slot.container():
+            show_answer(services, current, turn, said=said or AnswerFeedback(), streaming=not written)
 
 
 def starters(services: Services) -> None:

@@ -159,6 +159,8 @@ def show_answer(
         st.write_stream(_stream(pieces, services.settings.stream_pause))
     else:
         st.markdown("".join(pieces))
+    if checked := ui.verification_note(answer):
+        st.caption(checked)
     copy_button(key=f"copy-{turn['id']}", text=ui.answer_text(answer))
     if answer["citations"]:
         st.caption("Sources: open one, or select its number in the answer, to read the passage where it appears.")

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from assistant.answer.assistant import Assistant
+from assistant.answer.generate import AnswerStream
 from assistant.answer.kinds import clean_question
 from assistant.config import Settings
 from assistant.conversations import CONVERSATIONS_FILE, ConversationStore
@@ -35,6 +36,7 @@ from assistant.index.embeddings import Embedder
 from assistant.index.library import Library
 from assistant.index.store import SourceRecord
 from assistant.ingest.uploads import Added, add_upload
+from assistant.llm.backends import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,7 @@ class Services:
         self._failed_at = 0.0
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._mode_problem: str | None = None  # why the configured answer mode cannot run; "" when it can
 
     # -- getting ready ------------------------------------------------------------------
 
@@ -152,12 +155,37 @@ class Services:
             return str(e)
         return ""
 
-    def ask(self, question: str, history: Sequence[str] = (), top_k: int | None = None) -> dict[str, Any]:
+    def ask(
+        self, question: str, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
+    ) -> dict[str, Any]:
         """The answer as a dict (``Answer.to_dict()``), each citation with its paragraph; waits until ready."""
+        return self.stream(question, history, top_k, mode).answer.to_dict()
+
+    def stream(
+        self, question: str, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
+    ) -> AnswerStream:
+        """The answer's text as it is verified, then ``.answer``; waits until ready.
+
+        ``mode`` is one of :meth:`answer_modes` (another is answered as quotes); None: the settings' mode.
+        """
         readiness = self.wait_until_ready()
         if readiness.state == "failed":
             raise AssistantError(readiness.message)
-        return self.assistant.ask(question, history=history, top_k=top_k).to_dict()
+        if mode is not None and mode not in self.answer_modes():
+            mode = "extractive"
+        return self.assistant.stream(question, history=history, top_k=top_k, mode=mode)
+
+    def answer_modes(self) -> list[str]:
+        """What a reader may choose between: the configured model's written answers first, when it can run
+        here, and quotes from the sources. A model is offered only when the maintainer configured one."""
+        mode = self.settings.answer_mode
+        if mode == "extractive":
+            return ["extractive"]
+        if self._mode_problem is None:
+            self._mode_problem = unavailable(self.settings, mode)
+            if self._mode_problem:
+                log.warning("answer mode unavailable mode=%s reason=%s", mode, self._mode_problem)
+        return ["extractive"] if self._mode_problem else [mode, "extractive"]
 
     def sources(self) -> list[dict[str, Any]]:
         """The indexed sources, without their text; [] until ready."""

@@ -27,6 +27,13 @@ from assistant.index.building import IndexReport
 log = logging.getLogger(__name__)
 
 TITLE = "Self-compassion, with sources"
+# How the reader's choice of answer mode is labelled.
+ANSWER_MODES = {
+    "extractive": "Quotes from the sources",
+    "ollama": "Written by the model (Ollama), each sentence checked",
+    "openai": "Written by the model, each sentence checked",
+    "local": "Written by the local model, each sentence checked",
+}
 
 # -- Markdown -------------------------------------------------------------------
 
@@ -353,6 +360,27 @@ def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = TITLE
         if answer["resources"] and not trusted:
             parts.append(answer["resources"].strip())
     return "\n\n".join(parts) + "\n"
+
+
+def verification_note(answer: Mapping[str, Any]) -> str:
+    """What a reader is told of a written answer's checks ("" for quotes, and for a written answer that fell back).
+
+    >>> verification_note({"mode": "openai", "verification": {"kept": 2, "dropped": 1, "fell_back": False}})
+    'Written by a language model from the passages below. 2 sentences matched the passages they cite; 1 that did not was left out.'
+    >>> verification_note({"mode": "extractive"})
+    ''
+    """
+    checked = answer.get("verification")
+    if answer.get("mode", "extractive") == "extractive" or not checked or checked.get("fell_back"):
+        return ""
+    kept, dropped = checked.get("kept", 0), checked.get("dropped", 0)
+    note = (
+        f"Written by a language model from the passages below. {kept} sentence{'' if kept == 1 else 's'} "
+        f"matched the passage{'' if kept == 1 else 's'} {'it cites' if kept == 1 else 'they cite'}"
+    )
+    if dropped:
+        note += f"; {dropped} that did not {'was' if dropped == 1 else 'were'} left out"
+    return note + "."
 
 
 def answer_text(answer: Mapping[str, Any]) -> str:

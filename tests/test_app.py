@@ -23,6 +23,7 @@ from assistant.index.building import writer_lock
 from assistant.safety import CONCERN_NOTE, CRISIS_RESOURCES
 from tests import apptest
 from tests.apptest import APP, STRESS, ask, messages, open_app, plain, run_until
+from tests.llm_server import Script, ScriptedServer, passages_in
 
 
 @pytest.fixture
@@ -371,3 +372,48 @@ def test_an_index_swapped_for_an_unreadable_one_is_an_error_message(app_env):
     assert not at.exception
     assert any("another/model" in plain(e.value) and "assistant index --full" in plain(e.value) for e in at.main.error)
     assert at.session_state["conversation"].turns == []
+
+
+# -- written answers ------------------------------------------------------------------------------------------
+
+
+def test_the_reader_is_offered_no_model_when_none_is_configured(app_env):
+    at = open_app()
+    assert "answer_mode" not in apptest.widget_keys(at)  # quotes only: nothing to choose
+    assert ask(at, STRESS)["answer"]["mode"] == "extractive"
+
+
+def test_a_reader_chooses_between_a_written_answer_and_quotes(monkeypatch, settings, indexer):
+    indexer.run()
+    with ScriptedServer() as server:
+        apptest.use_settings(
+            monkeypatch, settings, answer_mode="openai", llm_base_url=server.url + "/v1", llm_model="test-model",
+            llm_timeout="5",
+        )  # fmt: skip
+
+        def restating(request) -> str:  # a faithful model: it restates passage 1 and cites it
+            first = re.split(r"(?<=[.!?])\s+", passages_in(request)[1].strip())[0].rstrip(".")
+            return f"The article says that {first[0].lower()}{first[1:]} [1]. The moon is made of cheese [2]."
+
+        server.script(Script(reply=restating))
+        at = open_app()
+        choice = at.sidebar.radio(key="answer_mode")
+        assert choice.value == "openai" and choice.options == [
+            ui.ANSWER_MODES["openai"], ui.ANSWER_MODES["extractive"]
+        ]  # fmt: skip
+        turn = ask(at, STRESS)
+        answer = turn["answer"]
+        assert answer["mode"] == "openai" and answer["status"] == "answered"
+        assert answer["verification"]["kept"] == 1 and answer["verification"]["dropped"] == 1
+        shown = messages(at)[-1][1]
+        assert "The article says that" in shown and "cheese" not in shown  # the invented sentence never shows
+        captions = [c.value for c in at.chat_message[-1].caption]
+        assert any("1 sentence matched the passage it cites; 1 that did not was left out" in c for c in captions)
+        cited = answer["citations"][0]
+        assert cited["quote"].startswith(passages_in(server.requests[0].__dict__)[1].strip()[:40])
+
+        at.sidebar.radio(key="answer_mode").set_value("extractive").run()
+        quotes = ask(at, "How can I be kinder to myself after a mistake?")["answer"]
+        assert quotes["mode"] == "extractive" and quotes["status"] == "answered"
+        assert len(server.requests) == 1  # quotes never call the model
+        assert not any("Written by a language model" in c.value for c in at.chat_message[-1].caption)

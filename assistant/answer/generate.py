@@ -80,6 +80,11 @@ class AnswerStream:
         """answered, not_found, crisis or invalid: decided before any model call, so known before iterating."""
         return self._answer.status
 
+    @property
+    def mode(self) -> str:
+        """The answer mode this answer is written in (known before iterating)."""
+        return self._answer.mode
+
     def __iter__(self) -> Iterator[str]:
         yield from self._pieces
         self._done = True
