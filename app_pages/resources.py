@@ -10,14 +10,20 @@ from assistant.services import Services
 
 
 @st.cache_resource(show_spinner=False)
-def load_embedder(batch_size: int) -> Embedder:
-    """One embedding model for the process; it loads on its first use, in ``Services``' start."""
-    return Embedder(batch_size=batch_size)
+def load_embedder(key: str, _settings: Settings) -> Embedder:
+    """One embedding model per way of running it (``key``); it loads on its first use, in ``Services``' start."""
+    return Embedder.from_settings(_settings)
 
 
 @st.cache_resource(show_spinner=False)
 def _services(key: str, _settings: Settings) -> Services:
-    return Services(_settings, load_embedder(_settings.embed_batch_size))
+    return Services(_settings, load_embedder(embedder_key(_settings), _settings))
+
+
+def embedder_key(settings: Settings) -> str:
+    """The settings that decide how the embedding model runs."""
+    fields = ("embedding_backend", "model_dir", "embed_batch_size", "embed_threads")
+    return settings.model_dump_json(include=set(fields))
 
 
 def open_services(settings: Settings) -> Services:

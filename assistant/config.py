@@ -14,6 +14,9 @@ from typing import Literal
 from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# How the embedding model runs; see assistant.index.embeddings.
+EmbeddingBackend = Literal["torch", "onnx", "onnx-int8"]
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="ignore")
@@ -21,11 +24,42 @@ class Settings(BaseSettings):
     corpus_dir: Path = Field(Path("corpus"), description="Folder with the source documents and sources.toml.")
     index_dir: Path = Field(Path("index"), description="Folder holding the Chroma index generations.")
     data_dir: Path = Field(Path("data"), description="Folder for local state such as feedback.")
-    collection: str = Field("passages", description="Name of the Chroma collection.")
+    collection: str = Field(
+        "passages", description="Name of the Chroma collection (on a Chroma server, the prefix of its collections)."
+    )
+    chroma_url: str | None = Field(
+        None,
+        description="Address of a Chroma server (`chroma run`), for example http://127.0.0.1:8000: indexing and "
+        "answering then use it instead of the embedded store in index_dir. Empty: embedded.",
+    )
+    chroma_token: SecretStr | None = Field(
+        None, description="Bearer token sent to the Chroma server, for an authenticating proxy in front of it."
+    )
+    writer_lease: float = Field(
+        60.0,
+        ge=5.0,
+        description="Seconds a re-index holds the writer lease on a Chroma server without renewing it (it renews "
+        "every third of that); a killed writer keeps others out this long.",
+    )
 
     chunk_max_chars: int = Field(320, ge=40, description="Longest chunk, in characters; chunks end at sentences.")
     max_file_bytes: int = Field(20_000_000, ge=1, description="Corpus files larger than this are skipped.")
     embed_batch_size: int = Field(64, ge=1, description="Texts embedded per model call while indexing.")
+    embedding_backend: EmbeddingBackend = Field(
+        "onnx",
+        description="How the embedding model runs: torch (sentence-transformers), onnx (the exported model on "
+        "onnxruntime, no torch import) or onnx-int8 (quantised; an index of its own).",
+    )
+    model_dir: Path = Field(
+        Path("models"), description="Folder of the exported ONNX models (`assistant export-model` writes it)."
+    )
+    embed_threads: int = Field(0, ge=0, description="Threads onnxruntime uses for the model; 0: one per core.")
+    write_batch_size: int = Field(
+        1024,
+        ge=1,
+        description="Chunks gathered, embedded and written together while indexing (at most Chroma's maximum "
+        "batch); what indexing holds in memory at once.",
+    )
     keep_generations: int = Field(2, ge=1, description="Index generations kept on disk (the current one included).")
 
     max_question_chars: int = Field(1000, ge=10, description="Longest question accepted, in characters.")

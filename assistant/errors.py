@@ -53,5 +53,9 @@ class FetchError(AssistantError):
     """A web source could not be fetched; its previous snapshot is kept."""
 
 
+class IndexUnreachableError(AssistantError):
+    """The Chroma server named in the settings does not answer."""
+
+
 class BackendError(AssistantError):
     """The language model could not write an answer: server down, timeout, refused key, unusable reply."""

@@ -34,7 +34,7 @@ from assistant.index.background import Reindexer, ReindexRun
 from assistant.index.building import Indexer
 from assistant.index.embeddings import Embedder
 from assistant.index.library import Library
-from assistant.index.store import SourceRecord, current_generation
+from assistant.index.store import SourceRecord
 from assistant.ingest.uploads import Added, add_upload
 from assistant.llm.backends import unavailable
 
@@ -129,7 +129,8 @@ class Services:
     def _build_if_missing(self) -> None:
         """Build the index on the very first start, saying how far it has got."""
         settings = self.settings
-        if current_generation(settings.index_dir) is not None:
+        store = self.library.store
+        if store.current() is not None:
             return
         self._say("Getting ready: there is no index yet, building it from the corpus (first start only)…")
 
@@ -141,7 +142,7 @@ class Services:
         except IndexBusyError:
             self._say("Getting ready: another process is building the index; waiting for it…")
             deadline = time.monotonic() + BUILD_WAIT_S
-            while current_generation(settings.index_dir) is None and time.monotonic() < deadline:
+            while store.current() is None and time.monotonic() < deadline:
                 time.sleep(0.5)
 
     # -- readers --------------------------------------------------------------------------

@@ -38,9 +38,9 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=8, help="Answerable questions asked, evenly spread.")
     args = parser.parse_args()
     questions = spread([q for q in load_questions(args.questions) if q.answerable], args.count)
-    embedder = Embedder()
     with tempfile.TemporaryDirectory(prefix="bench-local-") as tmp:
         settings = Settings(corpus_dir=ROOT / "corpus", index_dir=Path(tmp) / "index", answer_mode="local")
+        embedder = Embedder.from_settings(settings)
         Indexer(settings, embedder).run()
         assistant = Assistant(settings, Library(settings, embedder))
         assistant.warm_up()

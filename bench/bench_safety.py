@@ -19,6 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from assistant.config import Settings  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
 from assistant.safety import assess, units  # noqa: E402
 from assistant.safety.classifier import load  # noqa: E402
@@ -32,7 +33,7 @@ def main() -> None:
             if "question" in row:
                 questions.append((row["question"], tuple(row.get("history") or ())))
     questions = questions[:: max(1, len(questions) // 120)]  # an even spread of about 120
-    embedder = Embedder()
+    embedder = Embedder.from_settings(Settings())
     embedder.embed_query("warm up")
     load()
     baseline, product, check_only = [], [], []

@@ -49,7 +49,7 @@ def main() -> None:
     print(f"{len(texts)} lines, {y.sum()} crisis, batches: {[p.name for p in BATCHES]}")
     features = {}
     started = time.perf_counter()
-    minilm = Embedder()
+    minilm = Embedder("torch")
     features["MiniLM"] = np.array(minilm.embed_documents(texts))
     print(f"MiniLM vectors {time.perf_counter() - started:.1f} s")
     try:

@@ -312,13 +312,13 @@ def test_the_resources_stay_with_a_conversation_after_a_crisis_turn(assistant):
 def test_a_question_costs_one_model_call(assistant, embedder, monkeypatch):
     assistant.ask("What is self-compassion?")  # the first question loads what the checks need
     calls = []
-    encode = embedder.model.encode
+    encode = embedder.encoder.encode
 
     def counting(texts, *args, **kwargs):
         calls.append(list(texts))
         return encode(texts, *args, **kwargs)
 
-    monkeypatch.setattr(embedder.model, "encode", counting)
+    monkeypatch.setattr(embedder.encoder, "encode", counting)
     embedder.forget()
     answer = assistant.ask("Does self-compassion help with stress? I keep being hard on myself.")
     assert answer.status == "answered"

@@ -11,10 +11,11 @@ import time
 import pytest
 
 from assistant.errors import IndexBusyError, IndexMismatchError
-from assistant.index.building import writer_lock
 from assistant.index.library import Library
+from assistant.index.server import ServerGeneration
 from assistant.index.store import CURRENT, Generation, current_generation, open_current
-from tests.conftest import ROOT
+from assistant.index.stores import open_store
+from tests.conftest import ROOT, both_stores, settings_env
 
 
 def snapshot(settings):
@@ -30,6 +31,7 @@ def snapshot(settings):
         library.close()
 
 
+@both_stores
 def test_reindexing_an_unchanged_corpus_embeds_nothing(indexer, settings):
     first = indexer.run()
     assert (first.added, first.chunks_embedded) == (3, first.chunks_total)
@@ -41,6 +43,7 @@ def test_reindexing_an_unchanged_corpus_embeds_nothing(indexer, settings):
     assert snapshot(settings) == before
 
 
+@both_stores
 def test_editing_one_source_reembeds_only_its_changed_chunks(indexer, settings, corpus_dir):
     indexer.run()
     before = snapshot(settings)
@@ -58,6 +61,7 @@ def test_editing_one_source_reembeds_only_its_changed_chunks(indexer, settings, 
     }
 
 
+@both_stores
 def test_a_removed_source_disappears(indexer, settings, corpus_dir):
     (corpus_dir / "notes.md").write_text("# Notes\n\nRest is part of the work.\n", encoding="utf-8")
     indexer.run()
@@ -69,6 +73,7 @@ def test_a_removed_source_disappears(indexer, settings, corpus_dir):
     assert "notes-md" not in {s["id"] for s in Library(settings).sources()}
 
 
+@both_stores
 def test_every_chunk_quotes_its_source_exactly(indexer, settings, corpus_dir):
     (corpus_dir / "page.html").write_text("<p>One kind act.</p><p>Another, gentler one.</p>", encoding="utf-8")
     indexer.run()
@@ -120,24 +125,23 @@ def test_a_broken_file_is_skipped_by_name_and_the_rest_indexed(indexer, settings
     }
 
 
+@both_stores
 def test_a_second_writer_is_refused_at_once(indexer, settings):
-    with writer_lock(settings.index_dir):
+    with open_store(settings).writer_lock():
         started = time.monotonic()
         with pytest.raises(IndexBusyError, match="Another re-index"):
             indexer.run()
         assert time.monotonic() - started < 2
+    assert indexer.run().chunks_total > 0  # released
 
 
+@both_stores
 def test_a_second_index_command_exits_with_a_message(settings):
-    env = {
-        **os.environ,
-        "ASSISTANT_CORPUS_DIR": str(settings.corpus_dir),
-        "ASSISTANT_INDEX_DIR": str(settings.index_dir),
-    }
+    env = settings_env(settings)
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from pathlib import Path; from assistant.index.building import writer_lock\n"
-         "with writer_lock(Path(sys.argv[1])):\n print('held', flush=True); time.sleep(60)", str(settings.index_dir)],
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", "import time; from assistant.config import Settings; from assistant.index.stores import open_store\n"
+         "with open_store(Settings()).writer_lock():\n print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     try:
         assert holder.stdout.readline().strip() == "held"
@@ -152,9 +156,11 @@ def test_a_second_index_command_exits_with_a_message(settings):
         holder.wait()
 
 
-def test_writes_stay_within_the_chroma_batch_limit(indexer, settings, corpus_dir, monkeypatch):
+@both_stores
+def test_writes_stay_within_the_chroma_batch_limit(indexer, settings, corpus_dir, monkeypatch, store):
     sizes: list[int] = []
-    original = Generation.__init__
+    kind = ServerGeneration if store == "server" else Generation
+    original = kind.__init__
 
     def small_batches(self, *args, **kwargs):
         original(self, *args, **kwargs)
@@ -167,7 +173,7 @@ def test_writes_stay_within_the_chroma_batch_limit(indexer, settings, corpus_dir
 
         self.collection.add = recording_add
 
-    monkeypatch.setattr(Generation, "__init__", small_batches)
+    monkeypatch.setattr(kind, "__init__", small_batches)
     report = indexer.run()
     assert report.chunks_total == sum(sizes) > 5
     assert max(sizes) == 5
@@ -223,6 +229,7 @@ def test_a_killed_full_rebuild_leaves_the_old_index_working(indexer, settings, c
     assert len(snapshot(settings)) == 153
 
 
+@both_stores
 def test_sources_lists_every_source_with_its_details(indexer, settings, corpus_dir):
     (corpus_dir / "mine.md").write_text("# My notes\n\nBe patient with yourself.\n", encoding="utf-8")
     indexer.run()

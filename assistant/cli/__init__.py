@@ -17,7 +17,7 @@ from assistant.cli.ask import ask, cite
 from assistant.cli.evaluate import evaluate
 from assistant.cli.feedback import feedback
 from assistant.cli.fetch import add_url, fetch
-from assistant.cli.index import index, sources
+from assistant.cli.index import export_model, index, sources
 from assistant.config import Settings
 
 
@@ -41,7 +41,7 @@ def cli(ctx: click.Context, verbose: bool) -> None:
     ctx.obj = Settings()
 
 
-for command in (index, sources, ask, cite, evaluate, fetch, add_url, feedback):
+for command in (index, sources, ask, cite, evaluate, fetch, add_url, feedback, export_model):
     cli.add_command(command)
 
 

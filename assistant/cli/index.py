@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 
 import click
 
@@ -55,6 +57,33 @@ def index(settings: Settings, full: bool, as_json: bool) -> None:
         f"{report.unchanged} unchanged, {report.deleted} deleted; {report.chunks_embedded} chunks embedded, "
         f"{report.chunks_total} in the index; {report.seconds:.2f} s."
     )
+
+
+@click.command("export-model")
+@click.option(
+    "--to", "folder", type=click.Path(file_okay=False, path_type=Path), default=None,
+    help="Folder to write the ONNX files into (default: the model_dir setting, models/).",
+)  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the report as one JSON object.")
+@click.pass_obj
+@handle_errors
+def export_model(settings: Settings, folder: Path | None, as_json: bool) -> None:
+    """Export the shipped model to ONNX (fp32 and int8) for the onnx backends; needs torch, no download.
+
+    \b
+    Example:
+        assistant export-model                       # writes models/model.onnx, models/model-int8.onnx
+        ASSISTANT_EMBEDDING_BACKEND=onnx-int8 assistant index --full
+    """
+    from assistant.index.export import export_model as export
+
+    report = export(folder or settings.model_dir)
+    if as_json:
+        echo_json({"folder": str(report.folder), "files": report.files, "least_cosine": report.least_cosine})
+        return
+    for name, size in report.files.items():
+        click.echo(f"{report.folder / name}  {size / 2**20:.1f} MB")
+    click.echo("least cosine to the original on the check sentences: " + json.dumps(report.least_cosine))
 
 
 @click.command()

@@ -193,7 +193,7 @@ class TutorialBaseline:
         splitter = RecursiveCharacterTextSplitter(chunk_size=1000, chunk_overlap=200, add_start_index=True)
         client = chromadb.PersistentClient(path=str(folder), settings=ChromaSettings(anonymized_telemetry=False))
         self.store = Chroma(
-            collection_name="tutorial", embedding_function=embedder, client=client,
+            collection_name="tutorial", embedding_function=embedder, client=client,  # type: ignore[arg-type]
             collection_metadata={"hnsw:space": "cosine"},
         )  # fmt: skip
         documents = splitter.create_documents(
@@ -257,10 +257,11 @@ def run_eval(
     generator: Generator | None = None,
 ) -> EvalReport:
     """Score each pipeline, then each generated answer mode in ``modes`` on a subset of the questions."""
-    embedder = embedder or Embedder()
+    embedder = embedder or Embedder.from_settings(settings)
     questions = load_questions(questions_path)
     with tempfile.TemporaryDirectory(prefix="assistant-eval-") as tmp:
-        scratch = settings.model_copy(update={"index_dir": Path(tmp) / "index"})
+        # Always an embedded scratch index: a Chroma server in the settings must not be written to.
+        scratch = settings.model_copy(update={"index_dir": Path(tmp) / "index", "chroma_url": None})
         Indexer(scratch, embedder).run()
         library = Library(scratch, embedder)
         assistant = Assistant(scratch, library)
@@ -359,7 +360,7 @@ def run_full_eval(
     """
     import dataclasses
 
-    embedder = embedder or Embedder()
+    embedder = embedder or Embedder.from_settings(settings)
     sections: list[str] = []
     result: dict[str, Any] = {"sets": []}
     report: EvalReport | None = None

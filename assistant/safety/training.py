@@ -133,7 +133,7 @@ def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     from assistant.index.embeddings import Embedder
 
-    embedder = Embedder()
+    embedder = Embedder("torch")  # the original weights; the ONNX export gives the same vectors to about 1e-6
     cache: dict[str, list[float]] = {}
 
     def embed(texts: list[str]) -> list[list[float]]:
