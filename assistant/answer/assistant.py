@@ -22,6 +22,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from assistant.answer.answerability import Answerability, model_path
+from assistant.answer.answerability import load as load_answerability
 from assistant.answer.citations import Citation, citation_for
 from assistant.answer.compose import (
     compose,
@@ -46,6 +48,8 @@ from assistant.ingest.questions import load_questions
 from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess, units
 
 log = logging.getLogger(__name__)
+
+NEAR_TOPIC_NOTE = "They touch on its topic, but what this question asks is not in them; the nearest passages are below."
 
 
 @dataclass(kw_only=True)
@@ -84,6 +88,7 @@ class Pipeline:
     retrieval: Mode = "hybrid"
     about_sources: bool = True
     passage_questions: bool = True  # match questions against the passage questions kept beside the corpus
+    answerability: bool = True  # refuse near-topic questions a source's trained check says it does not answer
 
 
 class Assistant:
@@ -100,6 +105,7 @@ class Assistant:
         self.library = library or Library(settings)
         self.pipeline = pipeline
         self._retriever: Retriever | None = None
+        self._checks: dict[str, Answerability] = {}  # source id -> its answerability check
         self._generator = generator
         self._lock = threading.Lock()
 
@@ -120,7 +126,21 @@ class Assistant:
                 )
                 if self.pipeline.passage_questions and self.pipeline.retrieval != "lexical":
                     self._retriever.questions = self._question_index(self._retriever)
+                self._checks = {}
+                if self.pipeline.answerability:
+                    found = {
+                        sid: load_answerability(model_path(self.settings.corpus_dir, sid))
+                        for sid in self._retriever.sources
+                    }
+                    self._checks = {sid: check for sid, check in found.items() if check is not None}
             return self._retriever
+
+    def _answers(self, hit: Hit, query: str) -> bool:
+        """Whether the source of the passage that would lead asks nothing it cannot answer (see answerability);
+        a source without a trained check (a reader's own file) always passes."""
+        source = hit.source
+        check = self._checks.get(source.extra.get("cited_by", "") if source.kind == "reference" else source.id)
+        return check is None or check.answers(self.library.embedder.embed_query(query))
 
     def _question_index(self, retriever: Retriever) -> QuestionIndex:
         """The passage questions kept beside the corpus for the sources of this index, embedded."""
@@ -252,6 +272,7 @@ class Assistant:
 
         chosen: list[Hit] = []
         support = "clear"
+        note = kind.note
         if kind.kind is Kind.ABOUT_SOURCES:
             chosen = [
                 Hit(chunk=c, source=retriever.sources[c.source_id], dense=1.0, lexical=1.0, fused=1.0)
@@ -267,6 +288,8 @@ class Assistant:
             chosen = without_contained(
                 [with_antecedent(h, retriever.source_chunks(h.source.id), {c.chunk.id for c in chosen}) for h in chosen]
             )
+            if chosen and not self._answers(chosen[0], query):
+                chosen, note = [], NEAR_TOPIC_NOTE
         # A follow-up that finds only what the previous question found says so rather than repeat it as new.
         repeat = bool(chosen) and kind.follow_up and kind.kind is not Kind.ABOUT_SOURCES
         if repeat:
@@ -285,7 +308,7 @@ class Assistant:
                 for n, h in enumerate(related_passages(hits, settings.related_passages), start=1)
             ]
             message = not_found_message(list(retriever.sources.values()))
-            message = f"{message} {kind.note}" if kind.note else message
+            message = f"{message} {note}" if note else message
             answer = Answer(question=question, status="not_found", answer=message, related=related, query=query)
         # The lines stay with a conversation that had a crisis or a concern turn.
         if safety.shows_lines:

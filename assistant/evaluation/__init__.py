@@ -6,7 +6,8 @@ temporary folder, so the figures describe the code and corpus as they are,
 not whatever ``index/`` holds. A citation hits when its span overlaps a gold
 passage of the same source.
 
-Pipelines: ``hybrid`` (the product); ``hybrid, no passage questions`` (without
+Pipelines: ``hybrid`` (the product); ``hybrid, no answerability check`` (near-topic
+questions not vetoed); ``hybrid, no passage questions`` (without
 the questions kept beside the corpus for its passages); ``hybrid, no source questions`` (without
 the route that answers questions about the sources from their bylines and
 reference lines); ``dense`` and ``lexical`` (the product with one retriever
@@ -267,6 +268,7 @@ def run_eval(
         assistant = Assistant(scratch, library)
         compared = {
             "hybrid": assistant,
+            "hybrid, no answerability check": Assistant(scratch, library, Pipeline(answerability=False)),
             "hybrid, no passage questions": Assistant(scratch, library, Pipeline(passage_questions=False)),
             "hybrid, no source questions": Assistant(scratch, library, Pipeline(about_sources=False)),
             "dense": Assistant(scratch, library, Pipeline(retrieval="dense")),
