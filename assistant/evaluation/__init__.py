@@ -246,6 +246,7 @@ def run_eval(
     embedder: Embedder | None = None,
     pipelines: Sequence[str] = (
         "hybrid",
+        "hybrid, no answerability check",
         "hybrid, no passage questions",
         "hybrid, no source questions",
         "dense",
