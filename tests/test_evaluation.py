@@ -19,9 +19,9 @@ def test_hybrid_answers_meet_the_measured_quality(settings, embedder):
     hybrid, dense = report.metrics
     assert hybrid.exact == 1.0  # every quote is the source text at its offsets
     assert hybrid.refused_out_of_scope == 1.0
-    assert hybrid.refused_near_miss is not None and hybrid.refused_near_miss >= 0.5
-    assert hybrid.false_refusals <= 2
-    assert hybrid.hit1 >= 0.70 and hybrid.fact >= 0.80
+    assert hybrid.refused_near_miss is not None and hybrid.refused_near_miss >= 0.8
+    assert hybrid.false_refusals <= 3
+    assert hybrid.hit1 >= 0.72 and hybrid.fact >= 0.82
     # Fusing BM25 with dense search must keep earning its place.
     assert hybrid.hit1 >= dense.hit1 and hybrid.false_refusals <= dense.false_refusals
     assert all(row["ok"] for row in report.robustness)
@@ -32,8 +32,10 @@ def test_questions_written_apart_from_the_pipeline_keep_their_measured_quality(s
     report = run_eval(settings, ROOT / "eval/independent.jsonl", embedder, pipelines=("hybrid", "dense"))
     hybrid, dense = report.metrics
     assert hybrid.exact == 1.0
-    assert hybrid.hit1 >= 0.25 and hybrid.hit3 >= 0.50 and hybrid.fact >= 0.50
-    assert hybrid.refused_out_of_scope is not None and hybrid.refused_out_of_scope >= 0.70
+    # Passage questions lifted everyday paraphrases from 0.27 to 0.44 at hit@1; the answerability check lifted
+    # out-of-scope refusals from 0.72 to 0.84.
+    assert hybrid.hit1 >= 0.40 and hybrid.hit3 >= 0.53 and hybrid.fact >= 0.53
+    assert hybrid.refused_out_of_scope is not None and hybrid.refused_out_of_scope >= 0.80
     assert hybrid.false_refusals <= 6
     # Words join the fusion only when the question uses the text's words, so they never drag paraphrases down.
     assert hybrid.hit1 >= dense.hit1 and hybrid.hit3 >= dense.hit3
