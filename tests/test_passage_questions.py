@@ -63,3 +63,18 @@ def test_the_questions_folder_is_not_indexed_as_a_document(settings, indexer, co
     library = Library(settings, indexer.embedder)
     assert {s["kind"] for s in library.sources()} == {"article", "reference"}
     assert not any(QUESTIONS_DIR in problem for problem in report.skipped)
+
+
+def test_their_vectors_are_kept_so_a_later_start_does_not_embed_them_again(settings, indexer, embedder, monkeypatch):
+    indexer.run()
+    first = Assistant(settings, Library(settings, embedder)).retriever()
+    kept = list((settings.data_dir / "vectors").glob("vectors-*.npy"))
+    assert len(kept) == 1 and len(first.questions) > 150
+    calls = []
+    real = type(embedder).embed_array
+    monkeypatch.setattr(
+        type(embedder), "embed_array", lambda self, texts: calls.append(len(texts)) or real(self, texts)
+    )
+    again = Assistant(settings, Library(settings, embedder))
+    assert again.ask("why am i my own worst critic").status == "answered"
+    assert len(again.retriever().questions) == len(first.questions) and calls == []  # read, not embedded

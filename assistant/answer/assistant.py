@@ -148,7 +148,10 @@ class Assistant:
         found, problems = load_questions(self.settings.corpus_dir, texts)
         for problem in problems:
             log.warning("passage questions: %s", problem)
-        index = QuestionIndex(found, retriever.chunks.values(), self.library.embedder.embed_documents)
+        folder = self.settings.data_dir / "vectors"
+        index = QuestionIndex(
+            found, retriever.chunks.values(), lambda texts: self.library.embedder.embed_kept(texts, folder)
+        )
         log.info("passage questions=%d", len(index))
         return index
 

@@ -223,7 +223,7 @@ class QuestionIndex:
         self,
         questions: Sequence[PassageQuestion],
         chunks: Iterable[ChunkRecord],
-        embed: Callable[[list[str]], list[list[float]]],
+        embed: Callable[[list[str]], Any],
     ) -> None:
         import numpy as np
 

@@ -22,6 +22,8 @@ first embedding, and only once per instance.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import logging
 import threading
@@ -33,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from assistant.config import EmbeddingBackend as Backend
 from assistant.config import Settings
 from assistant.errors import ConfigError
+from assistant.files import write_atomic
 
 if TYPE_CHECKING:
     import numpy as np
@@ -281,6 +284,30 @@ class Embedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         with self._lock:
             return np.asarray(self.encoder.encode(list(texts), self._batch_size), dtype=np.float32)
+
+    def embed_kept(self, texts: Sequence[str], folder: Path) -> np.ndarray:
+        """Like :meth:`embed_array`, but kept in ``folder`` under a name made from the model and the texts,
+        so that a later process reads them instead of running the model (the passage questions, on every
+        start). A file that cannot be read or written costs only the model call."""
+        import numpy as np
+
+        key = hashlib.sha256("\n".join([self.name, *texts]).encode("utf-8")).hexdigest()[:24]
+        path = folder / f"vectors-{key}.npy"
+        try:
+            kept = np.load(path, allow_pickle=False)
+            if kept.shape == (len(texts), self.dimension):
+                return np.asarray(kept, dtype=np.float32)
+        except (OSError, ValueError):
+            pass
+        vectors = self.embed_array(texts)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            buffer = io.BytesIO()
+            np.save(buffer, vectors, allow_pickle=False)
+            write_atomic(path, buffer.getvalue())
+        except OSError as e:
+            log.warning("vectors not kept path=%s error=%s", path, e)
+        return vectors
 
     def forget(self) -> None:
         """Drop the remembered vectors (benchmarks use this to measure real model calls)."""
