@@ -121,7 +121,7 @@ def sources_list(services: Services) -> None:
     try:
         rows = services.sources()
     except AssistantError as e:
-        st.error(ui.escape_markdown(str(e)))
+        st.error(ui.escape_markdown(ui.for_readers(str(e))))
         return
     if not rows:
         st.caption("Listed once the assistant is ready.")
@@ -202,7 +202,7 @@ def ask(services: Services, question: str, top_k: int, help_slot: Any) -> None:
         try:
             answer = services.ask(question, history=history, top_k=top_k)
         except AssistantError as e:
-            st.error(ui.escape_markdown(str(e)))
+            st.error(ui.escape_markdown(ui.for_readers(str(e))))
             return
         if answer["status"] == "invalid":
             notice(answer["answer"])
@@ -229,7 +229,7 @@ def ask(services: Services, question: str, top_k: int, help_slot: Any) -> None:
             state.conversation = current
             st.query_params["c"] = current.id
         except AssistantError as e:
-            slot.error(ui.escape_markdown(str(e)))
+            slot.error(ui.escape_markdown(ui.for_readers(str(e))))
             return
         if answer["status"] == "crisis":
             show_help(help_slot, crisis_seen=True, key="help_now")
@@ -266,7 +266,7 @@ def render(services: Services) -> None:
 
     readiness = services.readiness()
     if readiness.state == "failed":
-        st.error(ui.escape_markdown(readiness.message))
+        st.error(ui.escape_markdown(ui.for_readers(readiness.message)))
         return
     if readiness.state == "starting":
         getting_ready(services)

@@ -28,7 +28,7 @@ def render(services: Services) -> None:
     try:
         record = services.source(source_id) if source_id else None
     except AssistantError as e:
-        st.error(ui.escape_markdown(str(e)))
+        st.error(ui.escape_markdown(ui.for_readers(str(e))))
         return
     if record is None:
         st.title("Source not found")

@@ -362,6 +362,25 @@ def conversation_markdown(turns: Iterable[Mapping[str, Any]], title: str = TITLE
     return "\n\n".join(parts) + "\n"
 
 
+_COMMAND_SENTENCE = re.compile(r"[^.!?;]*`[^`]+`[^.!?]*[.!?]?\s*")
+_LEFT_FOR_MAINTAINER = "The maintainer can put this right; please try again later."
+
+
+def for_readers(message: str) -> str:
+    """An error message as a reader sees it: the sentences that tell a maintainer what to run are left out
+    (the maintainer's page, the command line and the server log keep them whole).
+
+    >>> for_readers("The index was built with another model. Rebuild it with `assistant index --full`.")
+    'The index was built with another model. The maintainer can put this right; please try again later.'
+    >>> for_readers("The question is empty.")
+    'The question is empty.'
+    """
+    kept = _COMMAND_SENTENCE.sub("", message).strip()
+    if kept == message.strip():
+        return message
+    return f"{kept} {_LEFT_FOR_MAINTAINER}" if kept else _LEFT_FOR_MAINTAINER
+
+
 def verification_note(answer: Mapping[str, Any]) -> str:
     """What a reader is told of a written answer's checks ("" for quotes, and for a written answer that fell back).
 
