@@ -15,7 +15,10 @@ from assistant.config import Settings
     "--questions", "question_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
     default=[
         Path(f"eval/{name}.jsonl")
-        for name in ("questions", "independent", "unseen", "common", "heldout", "layout_heldout")
+        for name in (
+            "questions", "independent", "unseen", "common", "heldout", "layout_heldout", "answers_heldout",
+            "answers_heldout_v2",
+        )
     ],
     show_default=True, help="Question set (JSON lines); repeat for several.",
 )  # fmt: skip
