@@ -206,6 +206,8 @@ def ask(services: Services, question: str, top_k: int, help_slot: Any) -> None:
             return
         if answer["status"] == "invalid":
             notice(answer["answer"])
+            if answer["resources"]:  # a refused message in a conversation that needs the lines still shows them
+                st.info(ui.dial_links(answer["resources"]), icon=HELP_ICON)
             return
     show_question(question)
     with st.chat_message("assistant", avatar=AVATARS["assistant"]):

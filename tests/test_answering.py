@@ -381,3 +381,28 @@ def test_passages_offered_beside_not_found_are_neither_bylines_references_nor_re
         assert answer.status == "not_found"
         assert all(c.kind != "reference" and "Writer:" not in c.quote for c in answer.related)
         assert len({c.chunk_id for c in answer.related}) == len(answer.related)
+
+
+def test_how_long_something_takes_is_not_the_reading_time(assistant):
+    answer = assistant.ask("How long does it take to become self-compassionate?")
+    assert "min read" not in answer.answer.split("“")[0]  # not answered as a question about the article's length
+    assert assistant.ask("How long is the article?").answer.startswith("The article is a 3 min read.")
+
+
+def test_a_follow_up_to_an_unanswered_question_never_claims_it_repeats_a_quote(assistant):
+    history = ["Which app teaches self-compassion?"]  # not found: nothing was quoted
+    assert assistant.ask(history[0]).status == "not_found"
+    answer = assistant.ask("tell me more about that", history=history)
+    assert "previous question" not in answer.answer
+
+
+def test_every_reference_is_listed_whatever_the_limit(assistant):
+    answer = assistant.ask("What references does the article cite?", top_k=1)
+    assert answer.answer.startswith("The article cites 2 sources: “")
+    assert len(answer.citations) == 2 and {c.kind for c in answer.citations} == {"reference"}
+
+
+@pytest.mark.parametrize("message", ["why " * 400, "   "])
+def test_a_refused_message_after_a_crisis_turn_still_carries_the_lines(assistant, message):
+    answer = assistant.ask(message, history=["I don't want to be alive anymore"])
+    assert answer.status == "invalid" and answer.resources  # refused, and the crisis lines stay

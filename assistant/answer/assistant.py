@@ -209,7 +209,7 @@ class Assistant:
         return self.generator().stream(answer, passages, turns, mode, started)
 
     def _extractive(
-        self, raw_question: Any, history: Sequence[str], top_k: int | None
+        self, raw_question: Any, history: Sequence[str], top_k: int | None, check_repeat: bool = True
     ) -> tuple[Answer, list[Hit], list[str]]:
         """The extractive answer, the passages a model would get, and the conversation's ordinary turns."""
         started = time.perf_counter()
@@ -219,12 +219,17 @@ class Assistant:
         except InvalidQuestionError as e:
             # An over-long message is still read for a crisis first: the limit must not hide one.
             refused = Answer(question="", status="invalid", answer=str(e))
-            if isinstance(raw_question, str) and raw_question.strip():
-                safety = assess(raw_question[: 5 * settings.max_question_chars], (), self.library.embedder.embed)
-                if safety.level is Level.CRISIS:
-                    refused = Answer(question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES)
-                elif safety.shows_lines:
-                    refused.resources = CRISIS_RESOURCES
+            embed = self.library.embedder.embed
+            text = raw_question[: 5 * settings.max_question_chars] if isinstance(raw_question, str) else ""
+            # The lines stay with a conversation that had a crisis or a concern turn, whatever this message is.
+            flagged_before = any(assess(turn, (), embed).level is not Level.NONE for turn in history)
+            safety = assess(text, history, embed) if text.strip() else None
+            if safety is not None and safety.level is Level.CRISIS:
+                refused = Answer(question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES)
+            elif flagged_before or (safety is not None and safety.shows_lines):
+                refused.resources = CRISIS_RESOURCES
+            if safety is not None and safety.level is not Level.NONE:
+                refused.safety = safety.level.value
             refused.timings_ms = _since(started)
             return refused, [], []
         embedder = self.library.embedder
@@ -277,9 +282,10 @@ class Assistant:
         support = "clear"
         note = kind.note
         if kind.kind is Kind.ABOUT_SOURCES:
+            # Every reference line the question asks for, whatever the limit: "the article cites 2 sources".
+            shown = kind.passages if "references" in kind.fields[:1] else kind.passages[:limit]
             chosen = [
-                Hit(chunk=c, source=retriever.sources[c.source_id], dense=1.0, lexical=1.0, fused=1.0)
-                for c in kind.passages[:limit]
+                Hit(chunk=c, source=retriever.sources[c.source_id], dense=1.0, lexical=1.0, fused=1.0) for c in shown
             ]
         elif kind.kind is not Kind.OUT_OF_SCOPE and (support := self._support(query, hits)) != "none":
             lexical = pipeline.retrieval == "lexical"
@@ -294,11 +300,11 @@ class Assistant:
             if chosen and not self._answers(chosen[0], query):
                 chosen, note = [], NEAR_TOPIC_NOTE
         # A follow-up that finds only what the previous question found says so rather than repeat it as new.
-        repeat = bool(chosen) and kind.follow_up and kind.kind is not Kind.ABOUT_SOURCES
-        if repeat:
-            before = contextual_query(ordinary_turns[-1], ordinary_turns[:-1])
-            found_before = select_passages(search(before), settings.relevance_margin, limit, names_it=names_it)
-            repeat = {h.chunk.id for h in chosen} <= {h.chunk.id for h in found_before}
+        repeat = bool(chosen) and kind.follow_up and kind.kind is not Kind.ABOUT_SOURCES and check_repeat
+        if repeat:  # what the previous question was answered with, decided the same way (its own follow-up aside)
+            before, _, _ = self._extractive(ordinary_turns[-1], ordinary_turns[:-1], top_k, check_repeat=False)
+            quoted = {c.chunk_id for c in before.citations} if before.status == "answered" else set()
+            repeat = {h.chunk.id for h in chosen} <= quoted
         if chosen:
             if kind.kind is Kind.ABOUT_SOURCES:
                 text, citations = compose_about(kind.fields, chosen)

@@ -245,7 +245,8 @@ def compose_about(fields: Sequence[str], passages: Sequence[Hit]) -> tuple[str, 
     if not sentence:
         return text, citations
     quotes = " ".join(f"“{inline(c.quote)}” [{c.n}]" for c in citations)
-    return f"{sentence} {'It reads: ' if len(citations) == 1 else ''}{quotes}", citations
+    reads = "It reads: " if len(citations) == 1 and "references" not in fields[:1] else ""
+    return f"{sentence} {reads}{quotes}", citations
 
 
 def defines(text: str, term: str) -> bool:

@@ -163,7 +163,7 @@ def ask(
     Examples:
         assistant ask "How does self-compassion help with stress?"
         assistant ask --after "How does it help with stress?" "what about the body?"
-        printf 'Who wrote the article?\nWhat is self-compassion?\n' | assistant ask --json
+        printf 'Who wrote the article?\\nWhat is self-compassion?\\n' | assistant ask --json
         ASSISTANT_LLM_BASE_URL=http://127.0.0.1:11434 ASSISTANT_LLM_MODEL=llama3.2 assistant ask --mode ollama "..."
         assistant ask --mode local "How do I stop being so hard on myself?"
     """

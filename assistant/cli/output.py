@@ -57,7 +57,9 @@ def _format_citation(c: dict[str, Any], prefix: str = "") -> str:
     lines = [f"{prefix}[{c['n']}] {c['title']}" + (f" — {details}" if details else "")]
     lines += [f"    “{line}”" for line in c["quote"].splitlines()]
     where = c["link"] or c["url"]
-    lines.append(f"    {where}   (cite: {c['chunk_id']})" if where else f"    cite: {c['chunk_id']}")
+    # The span quoted, which may reach back past its chunk (a sentence it points back to).
+    span = f"{c['source_id']}:{c['start']}-{c['end']}"
+    lines.append(f"    {where}   (cite: {span})" if where else f"    cite: {span}")
     return "\n".join(lines)
 
 
