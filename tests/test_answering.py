@@ -387,6 +387,8 @@ def test_how_long_something_takes_is_not_the_reading_time(assistant):
     answer = assistant.ask("How long does it take to become self-compassionate?")
     assert "min read" not in answer.answer.split("“")[0]  # not answered as a question about the article's length
     assert assistant.ask("How long is the article?").answer.startswith("The article is a 3 min read.")
+    after = assistant.ask("and how long is it?", history=["Who wrote the article?"])
+    assert after.answer.startswith("The article is a 3 min read.")
 
 
 def test_a_follow_up_to_an_unanswered_question_never_claims_it_repeats_a_quote(assistant):

@@ -26,7 +26,7 @@ _FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     for name, pattern in (
         ("url", r"\b(?:link|url|web ?site|web ?page|online|on the (?:web|internet)|where (?:can|could|do|should|would) (?:i|we|one|you) (?:read|find|see|access|view)|(?:full|original) (?:text|version))\b"),
         ("updated", r"\b(?:updated?|revised?|edited|revision|changed since)\b"),
-        ("reading_time", r"\b(?:how long (?:does it take to read|would it take to read|is (?:it|the (?:article|piece|post|essay)|this (?:article|piece|post|essay)) to read|is (?:the|this) (?:article|piece|post|essay))|reading time|long read|quick read|min(?:ute)?s? read)\b"),
+        ("reading_time", r"\b(?:how long (?:does it take to read|would it take to read|is (?:it|the (?:article|piece|post|essay)|this (?:article|piece|post|essay)) to read|is it(?!\s+(?:going|gonna|until|till|before|to|for|since|taking))|is (?:the|this) (?:article|piece|post|essay))|reading time|long read|quick read|min(?:ute)?s? read)\b"),
         ("date", r"\b(?:when|what date|what year|how recent)\b.*\b(?:publish\w*|post\w*|written|wrote|come out|came out|released?|appear\w*)\b|\bpublication date\b|\bdated?\b"),
         ("title", r"\b(?:title|titled|what is it called|name of the (?:article|piece|post))\b"),
         ("author", r"\bwho(?:'s| is)? (?:wrote|writes|written|authored|published|penned|is behind|'s behind|behind)\b|\b(?:author|writer)\b|\b(?:written|penned) by\b|\bwhich person (?:wrote|penned|published)\b|\bwhose (?:article|piece|post|essay|words)\b"),
