@@ -42,7 +42,7 @@ from urllib.parse import urlsplit
 
 from assistant.config import Settings
 from assistant.errors import ConfigError, IndexBusyError, IndexMismatchError, IndexMissingError, IndexUnreachableError
-from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord, _batched, generation_stamp
+from assistant.index.store import ChunkRecord, Generation, IndexInfo, SourceRecord, generation_stamp
 
 log = logging.getLogger(__name__)
 
@@ -175,17 +175,10 @@ class ServerGeneration(Generation):
     # -- writes ---------------------------------------------------------------
     def add(self, records: Sequence[tuple[ChunkRecord, Sequence[float], dict[str, Any]]]) -> None:
         """Chunks with their vectors; the metadata already holds every field of a chunk record."""
-        for batch in _batched(list(records), self.max_batch):
-            self.collection.add(
-                ids=[c.id for c, _, _ in batch],
-                embeddings=[v for _, v, _ in batch],
-                documents=[c.text for c, _, _ in batch],
-                metadatas=[m for _, _, m in batch],
-            )
+        self._add_vectors(records)
 
     def delete_chunks(self, ids: Iterable[str]) -> None:
-        for batch in _batched(list(ids), self.max_batch):
-            self.collection.delete(ids=list(batch))
+        self._delete_vectors(list(ids))
 
     def remove_source(self, source_id: str) -> None:
         self.collection.delete(where={"source_id": source_id})

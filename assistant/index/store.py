@@ -245,13 +245,7 @@ class Generation:
     # -- writes -----------------------------------------------------------
     def add(self, records: Sequence[tuple[ChunkRecord, Sequence[float], dict[str, Any]]]) -> None:
         """Add chunks with their vectors and Chroma metadata, within Chroma's batch limit."""
-        for batch in _batched(list(records), self.max_batch):
-            self.collection.add(
-                ids=[c.id for c, _, _ in batch],
-                embeddings=[v for _, v, _ in batch],
-                documents=[c.text for c, _, _ in batch],
-                metadatas=[m for _, _, m in batch],
-            )
+        self._add_vectors(records)
         self.db.executemany(
             "INSERT OR REPLACE INTO chunks VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [(c.id, c.source_id, c.start, c.end, c.paragraph, c.section, c.page, c.text) for c, _, _ in records],
@@ -259,9 +253,22 @@ class Generation:
 
     def delete_chunks(self, ids: Iterable[str]) -> None:
         ids = list(ids)
-        for batch in _batched(ids, self.max_batch):
-            self.collection.delete(ids=list(batch))
+        self._delete_vectors(ids)
         self.db.executemany("DELETE FROM chunks WHERE id = ?", [(cid,) for cid in ids])
+
+    def _add_vectors(self, records: Sequence[tuple[ChunkRecord, Sequence[float], dict[str, Any]]]) -> None:
+        """The Chroma side of :meth:`add`, within Chroma's batch limit."""
+        for batch in _batched(list(records), self.max_batch):
+            self.collection.add(
+                ids=[c.id for c, _, _ in batch],
+                embeddings=[v for _, v, _ in batch],
+                documents=[c.text for c, _, _ in batch],
+                metadatas=[m for _, _, m in batch],
+            )
+
+    def _delete_vectors(self, ids: Sequence[str]) -> None:
+        for batch in _batched(list(ids), self.max_batch):
+            self.collection.delete(ids=list(batch))
 
     def remove_source(self, source_id: str) -> None:
         """Remove a source and all its chunks."""
