@@ -222,14 +222,16 @@ class Assistant:
             embed = self.library.embedder.embed
             text = raw_question[: 5 * settings.max_question_chars] if isinstance(raw_question, str) else ""
             # The lines stay with a conversation that had a crisis or a concern turn, whatever this message is.
-            flagged_before = any(assess(turn, (), embed).level is not Level.NONE for turn in history)
-            safety = assess(text, history, embed) if text.strip() else None
-            if safety is not None and safety.level is Level.CRISIS:
-                refused = Answer(question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES)
-            elif flagged_before or (safety is not None and safety.shows_lines):
+            if text.strip():
+                safety = assess(text, history, embed)
+                if safety.level is Level.CRISIS:
+                    refused = Answer(question="", status="crisis", answer=CRISIS_MESSAGE, resources=CRISIS_RESOURCES)
+                elif safety.shows_lines:
+                    refused.resources = CRISIS_RESOURCES
+                if safety.level is not Level.NONE:
+                    refused.safety = safety.level.value
+            elif any(assess(turn, (), embed).level is not Level.NONE for turn in history):
                 refused.resources = CRISIS_RESOURCES
-            if safety is not None and safety.level is not Level.NONE:
-                refused.safety = safety.level.value
             refused.timings_ms = _since(started)
             return refused, [], []
         embedder = self.library.embedder

@@ -227,11 +227,13 @@ def compose(passages: Sequence[Hit], weak: bool = False, repeat: bool = False) -
     data, never followed as an instruction.
     """
     citations = [citation_for(n, h.chunk, h.source, h.dense or h.fused) for n, h in enumerate(passages, start=1)]
-    text = " ".join(
-        f"{lead_in(c, first=i == 0, weak=weak, repeat=repeat)}“{inline(c.quote)}” [{c.n}]"
-        for i, c in enumerate(citations)
-    )
+    text = " ".join(f"{lead_in(c, first=i == 0, weak=weak, repeat=repeat)}{quoted(c)}" for i, c in enumerate(citations))
     return text, citations
+
+
+def quoted(citation: Citation) -> str:
+    """A citation's quote as an answer shows it: in quotation marks, then its marker."""
+    return f"“{inline(citation.quote)}” [{citation.n}]"
 
 
 def compose_about(fields: Sequence[str], passages: Sequence[Hit]) -> tuple[str, list[Citation]]:
@@ -244,7 +246,7 @@ def compose_about(fields: Sequence[str], passages: Sequence[Hit]) -> tuple[str, 
     sentence = describe(fields, source, "\n".join(h.chunk.text for h in passages), count=len(passages))
     if not sentence:
         return text, citations
-    quotes = " ".join(f"“{inline(c.quote)}” [{c.n}]" for c in citations)
+    quotes = " ".join(quoted(c) for c in citations)
     reads = "It reads: " if len(citations) == 1 and "references" not in fields[:1] else ""
     return f"{sentence} {reads}{quotes}", citations
 
