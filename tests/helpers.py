@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+
+
+def stop(process: subprocess.Popen, timeout: float) -> None:
+    """End a server the tests started: politely, then by force if it does not go within ``timeout``."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def pdf_bytes(pages: list[str]) -> bytes:

@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import copy_shipped_corpus
+from tests.helpers import stop
 
 pytestmark = pytest.mark.browser
 
@@ -178,12 +179,7 @@ def server(tmp_path_factory, embedder) -> Iterator[Server]:
         ready = _ready_in_log(log, timeout=150)
         yield Server(url, log, settings.data_dir, settings.corpus_dir, ready, time.perf_counter() - started)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=15)
 
 
 @pytest.fixture(scope="module")
