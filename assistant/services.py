@@ -108,6 +108,7 @@ class Services:
             self.conversations.prune(self.settings.conversation_days)
             self._say("Getting ready: loading the language model…")
             self.library.embedder.embed_query("warm up")
+            self.library.safety_embedder.embed_query("warm up")
             self._build_if_missing()
             self._say("Getting ready: opening the index…")
             self.assistant.warm_up()

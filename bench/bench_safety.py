@@ -1,9 +1,11 @@
 """What the safety check adds to a question, side by side with the same question without it.
 
-For each question of the eval sets, with the embedder's memory cleared each
+For each question of the eval sets, with the models' memory cleared each
 time: the baseline embeds the search query alone (what a question costs
-without the check); the product embeds the query with the safety readings in
-one batch and then runs ``assess``. Prints medians and the p50 difference.
+without the check); the product embeds the query, then the safety readings
+(the message, its sentences, the message after its earlier turns) in one call
+of the crisis check's own model, and runs ``assess``. Prints medians and the
+p50 difference.
 
     python bench/bench_safety.py
 """
@@ -21,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.config import Settings  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
+from assistant.index.library import safety_embedder  # noqa: E402
 from assistant.safety import assess, units  # noqa: E402
 from assistant.safety.classifier import load  # noqa: E402
 
@@ -35,6 +38,8 @@ def main() -> None:
     questions = questions[:: max(1, len(questions) // 120)]  # an even spread of about 120
     embedder = Embedder.from_settings(Settings())
     embedder.embed_query("warm up")
+    safety = safety_embedder(Settings())
+    safety.embed_query("warm up")
     load()
     baseline, product, check_only = [], [], []
     for question, history in questions:
@@ -43,11 +48,13 @@ def main() -> None:
         embedder.embed([question])
         baseline.append((time.perf_counter() - started) * 1000)
         embedder.forget()
+        safety.forget()
         started = time.perf_counter()
+        embedder.embed([question])
         alone, with_turns = units(question, history)
-        embedder.embed([question, *alone, *([with_turns] if with_turns else [])])
+        safety.embed([*alone, *([with_turns] if with_turns else [])])
         middle = time.perf_counter()
-        assess(question, history, embedder.embed)
+        assess(question, history, safety.embed)
         ended = time.perf_counter()
         product.append((ended - started) * 1000)
         check_only.append((ended - middle) * 1000)

@@ -25,13 +25,11 @@ def model_dir(tmp_path_factory):
     the installed model; otherwise the command runs here, into a folder of
     this test run.
     """
-    import json
-
-    from assistant.index.embeddings import EXPORT_MANIFEST, bundled_model_path, source_fingerprint
+    from assistant.index.embeddings import export_is_current
+    from assistant.safety.classifier import ADAPTER_DIR
 
     installed = ROOT / "models"
-    manifest = installed / EXPORT_MANIFEST
-    if manifest.exists() and json.loads(manifest.read_text())["source"] == source_fingerprint(bundled_model_path()):
+    if export_is_current(installed, ADAPTER_DIR):
         return installed
     folder = tmp_path_factory.mktemp("models") / "export"
     subprocess.run(
@@ -50,6 +48,17 @@ def embedder(model_dir):
     from assistant.index.embeddings import Embedder
 
     model = Embedder.from_settings(Settings(model_dir=model_dir))
+    model.embed_query("warm up")
+    return model
+
+
+@pytest.fixture(scope="session")
+def safety_embedder(model_dir):
+    """The crisis check's model (the shipped one with the safety adapter merged in), as the app loads it."""
+    from assistant.config import Settings
+    from assistant.index.library import safety_embedder
+
+    model = safety_embedder(Settings(model_dir=model_dir))
     model.embed_query("warm up")
     return model
 

@@ -70,6 +70,7 @@ def test_answering_a_question_never_imports_torch(indexer, settings):
 
 def test_the_crisis_check_decides_alike_with_every_backend(model_dir):
     from assistant.safety import assess
+    from assistant.safety.classifier import ADAPTER_DIR
 
     messages = [
         "I want to kill myself.",
@@ -80,8 +81,21 @@ def test_the_crisis_check_decides_alike_with_every_backend(model_dir):
     ]
     levels = {}
     for backend in ("torch", "onnx", "onnx-int8"):
-        embedder = Embedder(backend, model_dir=model_dir)
+        embedder = Embedder(backend, model_dir=model_dir, adapter=ADAPTER_DIR)
         levels[backend] = [assess(m, (), embedder.embed).level for m in messages]
     assert levels["onnx"] == levels["torch"]
     assert levels["onnx-int8"] == levels["torch"]
     assert levels["torch"][0].value == "crisis" and levels["torch"][2].value == "none"
+
+
+def test_an_export_made_with_another_safety_adapter_is_refused_with_the_command(model_dir, tmp_path):
+    from assistant.index.embeddings import export_is_current
+    from assistant.safety.classifier import ADAPTER_DIR
+
+    assert export_is_current(model_dir, ADAPTER_DIR)
+    other = tmp_path / "adapter"
+    shutil.copytree(ADAPTER_DIR, other)
+    (other / "adapter_config.json").write_text("{}", encoding="utf-8")
+    assert not export_is_current(model_dir, other)
+    with pytest.raises(ConfigError, match="export-model"):
+        Embedder("onnx", model_dir=model_dir, adapter=other).embed_query("hello")

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from assistant.index.embeddings import adapter_digest
 from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess
-from assistant.safety.classifier import MODEL_FILE, char_wb_ngrams, load
+from assistant.safety.classifier import ADAPTER_DIR, MODEL_FILE, char_wb_ngrams, load
 from assistant.safety.training import digest, fit, load_examples, training_text
 
 # Canonical examples, written for these tests; none is in a training or evaluation batch.
@@ -29,8 +30,8 @@ ORDINARY = [
 
 
 @pytest.fixture(scope="module")
-def embed(embedder):
-    return embedder.embed
+def embed(safety_embedder):
+    return safety_embedder.embed
 
 
 def test_the_classifier_loads_from_its_file_and_was_trained_on_todays_data():
@@ -38,6 +39,9 @@ def test_the_classifier_loads_from_its_file_and_was_trained_on_todays_data():
     assert MODEL_FILE.stat().st_size < 2_000_000  # small enough to keep in the repository
     assert 0 < model.concern_threshold < model.crisis_threshold < 1
     assert model.training_digest == digest(), "training/crisis changed: run python -m assistant.safety.training"
+    # The vector head was trained with the adapter the app merges into its model.
+    assert model.adapter_digest == adapter_digest(ADAPTER_DIR)
+    assert sum(p.stat().st_size for p in ADAPTER_DIR.iterdir()) < 4_000_000
 
 
 def test_the_classifier_separates_canonical_examples(embed):
@@ -85,8 +89,8 @@ def test_without_a_model_only_the_rules_run():
 
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=200))
-def test_any_text_is_assessed_without_error(embedder, text):
-    assert assess(text, (), embedder.embed).level in set(Level)
+def test_any_text_is_assessed_without_error(safety_embedder, text):
+    assert assess(text, (), safety_embedder.embed).level in set(Level)
 
 
 @pytest.mark.parametrize("text", ["I WANT   to die!!", "ok go", "naïve café — fine", "a\tb\nc"])
@@ -106,14 +110,18 @@ def test_ngram_features_equal_scikit_learns(text):
     assert char_wb_ngrams(text, *model.ngram_range) == reference.build_analyzer()(text)
 
 
-def test_training_is_deterministic(embed):
-    examples = load_examples()[::20]
+def test_training_is_deterministic():
+    examples = load_examples()[::60]
     texts = [training_text(e) for e in examples]
-    vectors = np.asarray(embed(texts), dtype=np.float32)
     labels = np.array([e.crisis for e in examples])
-    first, second = fit(texts, vectors, labels), fit(texts, vectors, labels)
+    (first, tuned), (second, _) = fit(texts, labels, epochs=1), fit(texts, labels, epochs=1)
     assert np.array_equal(first.vector_coef, second.vector_coef)
     assert np.array_equal(first.ngram_coef, second.ngram_coef)
+    # The tuned model reads the labels it was tuned on better than chance.
+    scores = first.probabilities(texts, tuned.embed(texts))
+    crisis = [s for s, label in zip(scores, labels, strict=True) if label]
+    safe = [s for s, label in zip(scores, labels, strict=True) if not label]
+    assert np.mean(crisis) > np.mean(safe)
 
 
 def test_the_training_batches_are_large_and_say_how_they_were_written():

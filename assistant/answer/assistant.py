@@ -186,6 +186,7 @@ class Assistant:
         """Load the model and open the index now rather than on the first question."""
         self.retriever()
         self.library.embedder.embed_query("warm up")
+        self.library.safety_embedder.embed_query("warm up")
 
     def ask(
         self, raw_question: Any, history: Sequence[str] = (), top_k: int | None = None, mode: str | None = None
@@ -219,7 +220,7 @@ class Assistant:
         except InvalidQuestionError as e:
             # An over-long message is still read for a crisis first: the limit must not hide one.
             refused = Answer(question="", status="invalid", answer=str(e))
-            embed = self.library.embedder.embed
+            embed = self.library.safety_embedder.embed
             text = raw_question[: 5 * settings.max_question_chars] if isinstance(raw_question, str) else ""
             # The lines stay with a conversation that had a crisis or a concern turn, whatever this message is.
             if text.strip():
@@ -234,14 +235,14 @@ class Assistant:
                 refused.resources = CRISIS_RESOURCES
             refused.timings_ms = _since(started)
             return refused, [], []
-        embedder = self.library.embedder
-        # One model call for the safety check's readings and the search query: the embedder
-        # remembers both. The query read here is the one classify reads when no earlier turn was a crisis.
+        # The safety check's readings in one call of its model; the search query in one of the search's.
         embed_started = time.perf_counter()
         alone, with_turns = units(question, history)
-        embedder.embed([contextual_query(question, history), *alone, *([with_turns] if with_turns else [])])
+        safety_embed = self.library.safety_embedder.embed
+        safety_embed([*alone, *([with_turns] if with_turns else [])])
+        self.library.embedder.embed([contextual_query(question, history)])
         embed_ms = round((time.perf_counter() - embed_started) * 1000, 2)
-        safety = assess(question, history, embedder.embed)
+        safety = assess(question, history, safety_embed)
         if safety.level is Level.CRISIS:
             log.info("crisis reply reasons=%s", ",".join(safety.reasons))
             return Answer(

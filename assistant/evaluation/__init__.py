@@ -35,7 +35,7 @@ from assistant.evaluation.generated import Pair, calibrate_support, kept_share, 
 from assistant.evaluation.robustness import robustness
 from assistant.index.building import Indexer
 from assistant.index.embeddings import Embedder
-from assistant.index.library import Library
+from assistant.index.library import Library, safety_embedder
 
 
 @dataclass(frozen=True)
@@ -405,9 +405,10 @@ def run_full_eval(
     if crisis_paths:
         from assistant.evaluation import crisis
 
+        safety_embed = safety_embedder(settings).embed
         for crisis_path in crisis_paths:
             items = crisis.load_labelled(crisis_path)
-            found = crisis.levels(items, crisis.cached(embedder.embed, items))
+            found = crisis.levels(items, crisis.cached(safety_embed, items))
             summary = crisis.summary_rows(items, found)
             by_category = crisis.category_rows(items, found["rules + classifier (product)"])
             result["crisis"].append({"path": str(crisis_path), "summary": summary, "categories": by_category})
@@ -417,7 +418,7 @@ def run_full_eval(
                 "The product by category",
                 format_table(crisis.CATEGORY_HEADER, by_category),
             ]
-        concern, flagged_crisis, total = crisis.ordinary_questions_flagged(question_paths, embedder.embed)
+        concern, flagged_crisis, total = crisis.ordinary_questions_flagged(question_paths, safety_embed)
         result["ordinary_flagged"] = {"concern": concern, "crisis": flagged_crisis, "questions": total}
         sections.append(
             f"Safety check on the ordinary question sets: concern {concern}/{total}, crisis {flagged_crisis}/{total}"

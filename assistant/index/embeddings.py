@@ -18,6 +18,11 @@ Tokenisation and pooling follow the model's own files (``tokenizer.json``,
 ``sentence_bert_config.json``, ``1_Pooling/config.json``): mean pooling over
 at most 256 tokens, then unit length. The model is loaded lazily, on the
 first embedding, and only once per instance.
+
+The crisis check reads messages with its own copy of the model: the same
+weights with a small adapter merged in (``adapter``), trained on labelled
+messages by :mod:`assistant.safety.training`. It runs on the same backend,
+in fp32 for both ONNX backends (``safety.onnx``, written by the same export).
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 # File names inside the export folder (``model_dir``), one per ONNX backend.
 ONNX_FILES: dict[str, str] = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx"}
+SAFETY_FILE = "safety.onnx"  # the model with the crisis check's adapter merged in, fp32
 EXPORT_MANIFEST = "export.json"
 EXPORT_COMMAND = "assistant export-model"
 MAX_BATCH_TOKENS = 4096  # tokens (padding included) per model call
@@ -86,6 +92,24 @@ def source_fingerprint(model_path: Path) -> dict[str, Any]:
     return {"package": package, "weights_bytes": weights.stat().st_size if weights.exists() else 0}
 
 
+def adapter_digest(adapter: Path) -> str:
+    """A hash of an adapter's files: an export made with other adapter weights is noticed."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in adapter.iterdir() if p.is_file()):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def merge_adapter(model: Any, adapter: Path) -> Any:
+    """A transformers model with the LoRA adapter in ``adapter`` merged into its weights (no training)."""
+    from peft import PeftModel
+
+    if not (adapter / "adapter_config.json").exists():
+        raise ConfigError(f"The crisis check's adapter is missing from {adapter}; reinstall the project.")
+    return PeftModel.from_pretrained(model, str(adapter)).merge_and_unload().eval()
+
+
 class Encoder(Protocol):
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray: ...
 
@@ -93,12 +117,14 @@ class Encoder(Protocol):
 class TorchEncoder:
     """sentence-transformers on PyTorch."""
 
-    def __init__(self, model_path: Path) -> None:
+    def __init__(self, model_path: Path, adapter: Path | None = None) -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as transformers_logging
 
         transformers_logging.disable_progress_bar()
         self._model = SentenceTransformer(str(model_path), device="cpu", local_files_only=True)
+        if adapter is not None:
+            self._model[0].auto_model = merge_adapter(self._model[0].auto_model, adapter)
 
     def encode(self, texts: Sequence[str], batch_size: int) -> np.ndarray:
         return self._model.encode(
@@ -193,6 +219,29 @@ def onnx_file(model_dir: Path, backend: Backend, model_path: Path) -> Path:
     return path
 
 
+def safety_onnx_file(model_dir: Path, model_path: Path, adapter: Path) -> Path:
+    """The exported model with the crisis check's adapter merged in, checked against the adapter's files."""
+    path = onnx_file(model_dir, "onnx", model_path).with_name(SAFETY_FILE)
+    made_with = json.loads((model_dir / EXPORT_MANIFEST).read_text(encoding="utf-8")).get("safety_adapter")
+    if not path.exists() or made_with != adapter_digest(adapter):
+        raise ConfigError(
+            f"The crisis check's model in {model_dir} is missing or was made with another adapter. "
+            f"Run `{EXPORT_COMMAND}` again (or `make install`)."
+        )
+    return path
+
+
+def export_is_current(model_dir: Path, adapter: Path) -> bool:
+    """Whether ``model_dir`` holds an export of the installed model and of this adapter."""
+    try:
+        source = bundled_model_path()
+        onnx_file(model_dir, "onnx", source)
+        safety_onnx_file(model_dir, source, adapter)
+    except (ConfigError, OSError, ValueError):
+        return False
+    return True
+
+
 class Embedder:
     """The bundled MiniLM model, unit-normalised, with the methods of a LangChain ``Embeddings``.
 
@@ -213,11 +262,13 @@ class Embedder:
         model_path: Path | None = None,
         batch_size: int = 32,
         threads: int = 0,
+        adapter: Path | None = None,
     ) -> None:
         if backend != "torch" and model_dir is None:
             raise ConfigError(f"embedding_backend={backend} needs the folder of the exported model (model_dir).")
         self.backend: Backend = backend
-        self.name = model_name(backend)
+        self.adapter = adapter
+        self.name = model_name(backend) if adapter is None else f"{MODEL_NAME} + {adapter.name}"
         self._model_dir = model_dir
         self._model_path = model_path
         self._batch_size = batch_size
@@ -227,12 +278,14 @@ class Embedder:
         self._recent: OrderedDict[str, list[float]] = OrderedDict()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Embedder:
+    def from_settings(cls, settings: Settings, adapter: Path | None = None) -> Embedder:
+        """The search's model, or with ``adapter`` the crisis check's."""
         return cls(
             settings.embedding_backend,
             model_dir=settings.model_dir,
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
+            adapter=adapter,
         )
 
     @property
@@ -241,12 +294,15 @@ class Embedder:
             with self._lock:
                 if self._encoder is None:
                     path = self._model_path or bundled_model_path()
-                    log.info("loading embedding model backend=%s path=%s", self.backend, path)
+                    log.info("loading embedding model backend=%s path=%s adapter=%s", self.backend, path, self.adapter)
                     if self.backend == "torch":
-                        self._encoder = TorchEncoder(path)
+                        self._encoder = TorchEncoder(path, self.adapter)
                     else:
                         assert self._model_dir is not None
-                        file = onnx_file(self._model_dir, self.backend, path)
+                        file = (
+                            onnx_file(self._model_dir, self.backend, path) if self.adapter is None
+                            else safety_onnx_file(self._model_dir, path, self.adapter)
+                        )  # fmt: skip
                         self._encoder = OnnxEncoder(file, path, self._threads)
         return self._encoder
 

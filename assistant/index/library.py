@@ -12,17 +12,30 @@ says so.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings
+from assistant.config import EmbeddingBackend, Settings
 from assistant.index.embeddings import Embedder, model_name
 from assistant.index.store import Generation, IndexInfo
 from assistant.index.stores import IndexStore, open_store
+from assistant.safety.classifier import ADAPTER_DIR
 
 log = logging.getLogger(__name__)
+
+
+def safety_embedder(settings: Settings) -> Embedder:
+    """The crisis check's model (the search model with the safety adapter merged in), one per process."""
+    return _safety_embedder(settings.embedding_backend, settings.model_dir, settings.embed_threads)
+
+
+@functools.cache
+def _safety_embedder(backend: EmbeddingBackend, model_dir: Path, threads: int) -> Embedder:
+    return Embedder(backend, model_dir=model_dir, threads=threads, adapter=ADAPTER_DIR)
 
 
 class Library:
@@ -39,6 +52,10 @@ class Library:
         if self._embedder is None:
             self._embedder = Embedder.from_settings(self.settings)
         return self._embedder
+
+    @property
+    def safety_embedder(self) -> Embedder:
+        return safety_embedder(self.settings)
 
     def expected_info(self) -> IndexInfo:
         backend = self._embedder.backend if self._embedder is not None else self.settings.embedding_backend

@@ -1,10 +1,11 @@
-"""The trained crisis classifier: two logistic regressions, averaged, read from ``model.npz``.
+"""The trained crisis classifier: two linear models, averaged, read from ``model.npz``.
 
-One reads the message's MiniLM vector (the same model, and often the same
-model call, as the search); the other reads character n-grams, which carry
-slang, typos and spelling games that a sentence vector blurs. The weights
-come from ``python -m assistant.safety.training`` over ``training/crisis/``;
-nothing here trains.
+One reads the message's vector from the crisis check's model (MiniLM with the
+LoRA adapter in ``adapter/`` merged in, tuned on the labels together with this
+head); the other reads character n-grams, which carry slang, typos and
+spelling games that a sentence vector blurs. The weights come from
+``python -m assistant.safety.training`` over ``training/crisis/``; nothing
+here trains.
 
 The n-gram features are computed here with NumPy rather than by importing
 scikit-learn, which costs seconds at start-up; a test checks that they equal
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 MODEL_FILE = Path(__file__).with_name("model.npz")
+ADAPTER_DIR = Path(__file__).with_name("adapter")  # the crisis check's adapter to the search model
 _SPACE = re.compile(r"\s\s+")
 
 
@@ -55,6 +57,7 @@ class Classifier:
     concern_threshold: float
     crisis_threshold: float
     training_digest: str
+    adapter_digest: str = ""  # the adapter the vector head was trained with
 
     def ngram_features(self, text: str) -> dict[int, float]:
         """Sublinear tf times idf, L2-normalised, as a sparse row."""
@@ -92,6 +95,7 @@ def save(classifier: Classifier, path: Path = MODEL_FILE) -> None:
         ngram_range=np.array(classifier.ngram_range),
         thresholds=np.array([classifier.concern_threshold, classifier.crisis_threshold]),
         training_digest=np.array(classifier.training_digest),
+        adapter_digest=np.array(classifier.adapter_digest),
     )
 
 
@@ -109,4 +113,5 @@ def load(path: Path = MODEL_FILE) -> Classifier:
             concern_threshold=float(data["thresholds"][0]),
             crisis_threshold=float(data["thresholds"][1]),
             training_digest=str(data["training_digest"]),
+            adapter_digest=str(data["adapter_digest"]) if "adapter_digest" in data else "",
         )
