@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from assistant.index.embeddings import adapter_digest
 from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess
 from assistant.safety.classifier import ADAPTER_DIR, MODEL_FILE, char_wb_ngrams, load
-from assistant.safety.training import digest, fit, load_examples, training_text
+from assistant.safety.training import digest, fit, floor_families, load_examples, training_text
 
 # Canonical examples, written for these tests; none is in a training or evaluation batch.
 CRISES = [
@@ -41,6 +41,7 @@ def test_the_classifier_loads_from_its_file_and_was_trained_on_todays_data():
     assert model.training_digest == digest(), "training/crisis changed: run python -m assistant.safety.training"
     # The vector head was trained with the adapter the app merges into its model.
     assert model.adapter_digest == adapter_digest(ADAPTER_DIR)
+    assert model.floor_families == floor_families(load_examples())
     assert sum(p.stat().st_size for p in ADAPTER_DIR.iterdir()) < 4_000_000
 
 
@@ -62,10 +63,16 @@ def test_ordinary_messages_get_no_flag(text, embed):
     assert result.level is Level.NONE and not result.shows_lines
 
 
-def test_a_rule_match_the_classifier_doubts_is_a_concern(embed):
-    result = assess("i'm not suicidal or anything, work is just a lot right now", (), embed)
+def test_a_precise_rule_family_is_a_floor_the_classifier_cannot_lower(embed):
+    result = assess("sometimes i wish i could just not wake up, anyway what's chapter two about", (), embed)
     assert result.level is Level.CONCERN
-    assert "intent_to_die" in result.reasons and result.shows_lines
+    assert "wish_to_be_dead" in result.reasons and result.score < load().concern_threshold
+
+
+def test_a_denial_only_a_loose_rule_family_matches_is_answered_without_a_flag(embed):
+    result = assess("i'm not suicidal or anything, work is just a lot right now", (), embed)
+    assert result.level is Level.NONE and result.reasons == ("intent_to_die",)
+    assert "intent_to_die" not in load().floor_families
 
 
 def test_a_plan_spread_over_turns_is_read_with_the_earlier_turns(embed):

@@ -3,8 +3,9 @@
 Levels: ``crisis`` (the crisis reply, no retrieval), ``concern`` (the answer,
 with the crisis lines and one gentle line), ``none``. The trained classifier
 (``classifier``) is the main detector; the rule families (``rules``) are a
-floor: a rule match is at least ``concern``, and a rule match the classifier
-agrees with is a ``crisis``.
+floor: a match of a family precise on the labelled lines
+(``Classifier.floor_families``) is at least ``concern``, and any rule match
+the classifier agrees with is a ``crisis``.
 
 The classifier reads the whole message, each of its sentences when it has
 several (a crisis sentence inside an ordinary question), and the message
@@ -93,7 +94,8 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
         or (bool(rules) and score >= model.concern_threshold)
         or context >= model.crisis_threshold
     )
-    concern = bool(rules) or max(score, context) >= model.concern_threshold
+    floor = any(family in model.floor_families for family in rules)
+    concern = floor or max(score, context) >= model.concern_threshold
     level = Level.CRISIS if crisis else Level.CONCERN if concern else Level.NONE
     return SafetyResult(
         level=level, reasons=tuple(reasons), score=round(score, 4), context_score=round(context, 4),

@@ -58,6 +58,8 @@ class Classifier:
     crisis_threshold: float
     training_digest: str
     adapter_digest: str = ""  # the adapter the vector head was trained with
+    # Rule families precise enough on the labelled lines to be a floor on their own (see training.floor_families).
+    floor_families: tuple[str, ...] = ()
 
     def ngram_features(self, text: str) -> dict[int, float]:
         """Sublinear tf times idf, L2-normalised, as a sparse row."""
@@ -96,6 +98,7 @@ def save(classifier: Classifier, path: Path = MODEL_FILE) -> None:
         thresholds=np.array([classifier.concern_threshold, classifier.crisis_threshold]),
         training_digest=np.array(classifier.training_digest),
         adapter_digest=np.array(classifier.adapter_digest),
+        floor_families=np.array(classifier.floor_families, dtype=str),
     )
 
 
@@ -114,4 +117,5 @@ def load(path: Path = MODEL_FILE) -> Classifier:
             crisis_threshold=float(data["thresholds"][1]),
             training_digest=str(data["training_digest"]),
             adapter_digest=str(data["adapter_digest"]) if "adapter_digest" in data else "",
+            floor_families=tuple(str(f) for f in data["floor_families"]) if "floor_families" in data else (),
         )

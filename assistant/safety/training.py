@@ -40,6 +40,9 @@ NGRAM_RANGE = (2, 5)
 # Shares of out-of-batch safe lines each tier may flag.
 CONCERN_SHARE = 0.08
 CRISIS_SHARE = 0.025
+# A rule family is a floor on its own (a match is at least concern) when at least this share of the
+# labelled lines it matches are crisis lines; a less precise family counts only when the classifier agrees.
+FLOOR_PRECISION = 0.8
 # The adapter and how it is tuned.
 LORA_RANK = 16
 LORA_MODULES = ("query", "key", "value", "attention.output.dense", "intermediate.dense", "output.dense")
@@ -77,9 +80,27 @@ def load_examples(folder: Path = TRAINING_DIR) -> list[Example]:
     return examples
 
 
+def floor_families(examples: Sequence[Example]) -> tuple[str, ...]:
+    """The rule families whose matches on the labelled messages are crisis lines at least FLOOR_PRECISION of the time.
+
+    The near-miss lines were written to mirror crisis wording (recovery stories, worry about someone else,
+    fiction, denials), which is where a word list goes wrong.
+    """
+    from assistant.safety.rules import families, matching_families
+
+    matched: dict[str, list[bool]] = {family.name: [] for family in families()}
+    for example in examples:
+        for name in matching_families(example.text):
+            matched[name].append(example.crisis)
+    return tuple(name for name, labels in matched.items() if labels and np.mean(labels) >= FLOOR_PRECISION)
+
+
 def digest(folder: Path = TRAINING_DIR) -> str:
-    """A hash of the training files, stored with the weights so that stale weights are noticed."""
+    """A hash of the training files and the rules, stored with the weights so that stale weights are noticed."""
+    from assistant.safety.rules import RULES_FILE
+
     h = hashlib.sha256()
+    h.update(RULES_FILE.read_bytes())
     for path in sorted(folder.glob("*.jsonl")):
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -230,7 +251,9 @@ def build(folder: Path = TRAINING_DIR) -> tuple[Classifier, Tuned]:
         concern, crisis, float(np.mean(scores[labels] >= concern)), float(np.mean(scores[labels] >= crisis)),
     )  # fmt: skip
     model, tuned = fit([training_text(e) for e in examples], labels, digest(folder))
-    return replace(model, concern_threshold=concern, crisis_threshold=crisis), tuned
+    floors = floor_families(examples)
+    log.info("rule families that are a floor on their own: %s", ", ".join(floors))
+    return replace(model, concern_threshold=concern, crisis_threshold=crisis, floor_families=floors), tuned
 
 
 def main() -> None:
