@@ -65,7 +65,9 @@ def main() -> None:
     for name, values in (("query embedding only (baseline)", baseline), ("with the safety check", product),
                          ("assess alone, vectors ready", check_only)):  # fmt: skip
         print(f"| {name} | {p50(values):.1f} | {sorted(values)[int(0.95 * len(values))]:.1f} |")
-    print(f"\nadded by the check at p50: {p50(product) - p50(baseline):.1f} ms (ratio {p50(product) / p50(baseline):.2f})")
+    print(
+        f"\nadded by the check at p50: {p50(product) - p50(baseline):.1f} ms (ratio {p50(product) / p50(baseline):.2f})"
+    )
 
 
 if __name__ == "__main__":

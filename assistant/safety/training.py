@@ -177,6 +177,7 @@ class Tuned:
             config_file = work / "adapter_config.json"
             config = json.loads(config_file.read_text(encoding="utf-8"))
             config["base_model_name_or_path"] = MODEL_NAME
+            config["target_modules"] = sorted(config["target_modules"])  # a set inside peft: its order varies
             config_file.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n", encoding="utf-8")
             if folder.exists():
                 shutil.rmtree(folder)
