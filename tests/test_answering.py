@@ -294,7 +294,7 @@ def test_a_crisis_at_the_end_of_an_over_long_message_is_not_hidden_by_the_limit(
 def test_the_three_levels_end_to_end(assistant):
     crisis = assistant.ask("took the whole strip of my sleeping tablets about twenty minutes ago")
     assert crisis.status == "crisis" and crisis.citations == [] and crisis.safety == "crisis"
-    concern = assistant.ask("i'm not suicidal or anything, how do i stop being so hard on myself at work?")
+    concern = assistant.ask("sometimes i wish i could just not wake up, anyway what's chapter two about")
     assert concern.status in {"answered", "not_found"} and concern.safety == "concern"
     assert "988" in concern.resources and "sounds hard" in concern.resources
     ordinary = assistant.ask("How does self-compassion help with stress?")
@@ -309,20 +309,23 @@ def test_the_resources_stay_with_a_conversation_after_a_crisis_turn(assistant):
     assert assistant.ask("What is self-compassion?").resources == ""
 
 
-def test_a_question_costs_one_model_call(assistant, embedder, monkeypatch):
+def test_a_question_costs_one_call_of_each_model(assistant, embedder, monkeypatch):
     assistant.ask("What is self-compassion?")  # the first question loads what the checks need
-    calls = []
-    encode = embedder.encoder.encode
+    calls: dict[str, list[list[str]]] = {"search": [], "safety": []}
+    for name, model in (("search", embedder), ("safety", assistant.library.safety_embedder)):
+        encode = model.encoder.encode
 
-    def counting(texts, *args, **kwargs):
-        calls.append(list(texts))
-        return encode(texts, *args, **kwargs)
+        def counting(texts, *args, _encode=encode, _name=name, **kwargs):
+            calls[_name].append(list(texts))
+            return _encode(texts, *args, **kwargs)
 
-    monkeypatch.setattr(embedder.encoder, "encode", counting)
-    embedder.forget()
+        monkeypatch.setattr(model.encoder, "encode", counting)
+        model.forget()
     answer = assistant.ask("Does self-compassion help with stress? I keep being hard on myself.")
     assert answer.status == "answered"
-    assert len(calls) == 1  # the safety check and the search share one batch
+    # The search embeds its query once; the crisis check reads the message and its two sentences in one call.
+    assert len(calls["search"]) == 1
+    assert len(calls["safety"]) == 1 and len(calls["safety"][0]) == 3
 
 
 def test_a_file_added_to_the_corpus_never_answers_for_the_article(settings, indexer, embedder):

@@ -71,7 +71,7 @@ def test_batch_mode_answers_one_line_per_line_in_order(cli):
 def test_batch_mode_gives_each_line_its_safety_level(cli):
     lines = [
         "took the whole strip of my sleeping tablets about twenty minutes ago",
-        "i'm not suicidal or anything, how do i stop being so hard on myself at work?",
+        "sometimes i wish i could just not wake up, anyway what's chapter two about",
         json.dumps({"question": "what does it say about stress?", "history": ["I want to end my life tonight"]}),
         "What is self-compassion?",
     ]

@@ -74,7 +74,7 @@ def cached(embed: Embed, items: Sequence[Labelled]) -> Embed:
 
 
 def levels(items: Sequence[Labelled], embed: Embed) -> dict[str, list[Level]]:
-    """The level each detector gives each line."""
+    """The level each detector gives each line; the product's as the reader sees it."""
     model = load()
     rules, classifier, both = [], [], []
     for item in items:
@@ -88,7 +88,10 @@ def levels(items: Sequence[Labelled], embed: Embed) -> dict[str, list[Level]]:
             if best >= model.concern_threshold
             else Level.NONE
         )
-        both.append(assess(item.text, item.history, embed).level)
+        # As the reader sees it: an answer that carries the lines because an earlier turn was flagged
+        # counts as a concern (the crisis reply itself came with that earlier turn).
+        result = assess(item.text, item.history, embed)
+        both.append(Level.CONCERN if result.level is Level.NONE and result.shows_lines else result.level)
     return {"rules only": rules, "classifier only": classifier, "rules + classifier (product)": both}
 
 

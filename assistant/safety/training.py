@@ -244,9 +244,12 @@ def build(folder: Path = TRAINING_DIR) -> tuple[Classifier, Tuned]:
     crisis = float(np.quantile(safe, 1 - CRISIS_SHARE))
     batches = np.array([e.batch for e in examples])
     for batch in sorted(set(batches)):
-        log.info(
-            "out of batch %s: AUROC %.3f", batch, roc_auc_score(labels[batches == batch], scores[batches == batch])
-        )
+        mine = batches == batch
+        if len(set(labels[mine])) == 2:
+            log.info("out of batch %s: AUROC %.3f", batch, roc_auc_score(labels[mine], scores[mine]))
+        else:  # a batch of one label: how many of its lines each tier would flag
+            log.info("out of batch %s: above concern %.3f, above crisis %.3f", batch,
+                     float(np.mean(scores[mine] >= concern)), float(np.mean(scores[mine] >= crisis)))  # fmt: skip
     log.info(
         "thresholds concern=%.3f crisis=%.3f; out-of-batch crisis lines above them: %.3f, %.3f",
         concern, crisis, float(np.mean(scores[labels] >= concern)), float(np.mean(scores[labels] >= crisis)),
