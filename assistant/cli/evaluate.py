@@ -24,7 +24,10 @@ from assistant.config import Settings
 )  # fmt: skip
 @click.option(
     "--crisis", "crisis_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
-    default=[Path("eval/crisis_sealed_v2.jsonl"), Path("eval/crisis_sealed.jsonl")],
+    default=[
+        Path(f"eval/{name}.jsonl")
+        for name in ("crisis_sealed_v3", "ordinary_v3", "crisis_sealed_v2", "crisis_sealed")
+    ],
     show_default=True, help="Labelled crisis expressions (JSON lines); repeat for several.",
 )  # fmt: skip
 @click.option(
