@@ -7,9 +7,12 @@ before anything is searched; a crisis message is never retrieved for and
 never reaches a language model.
 
 Inside: rule families as data (``rules.toml``, read by ``rules``), a trained
-classifier (``classifier``, weights in ``model.npz`` built by ``training``),
-and the decision that combines them (``check``). Imports ``assistant.text``
-and nothing else of the package.
+classifier (``classifier``, weights in ``model.npz`` and the adapter in
+``adapter/``, both built by ``training``), and the decision that combines
+them (``check``). The vectors it reads come from the caller's ``embed``: the
+crisis check's model, ``assistant.index.library.safety_embedder``. The check
+imports ``assistant.text`` and nothing else of the package; only the
+training command reads the embedding module.
 """
 
 from assistant.safety.check import Level, SafetyResult, assess, units
