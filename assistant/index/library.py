@@ -30,12 +30,15 @@ log = logging.getLogger(__name__)
 
 def safety_embedder(settings: Settings) -> Embedder:
     """The crisis check's model (the search model with the safety adapter merged in), one per process."""
-    return _safety_embedder(settings.embedding_backend, settings.model_dir, settings.embed_threads)
+    return _safety_embedder(
+        settings.embedding_backend, settings.model_dir, settings.embed_batch_size, settings.embed_threads
+    )
 
 
 @functools.cache
-def _safety_embedder(backend: EmbeddingBackend, model_dir: Path, threads: int) -> Embedder:
-    return Embedder(backend, model_dir=model_dir, threads=threads, adapter=ADAPTER_DIR)
+def _safety_embedder(backend: EmbeddingBackend, model_dir: Path, batch_size: int, threads: int) -> Embedder:
+    # The settings object is not hashable: the fields Embedder.from_settings reads are the cache key.
+    return Embedder(backend, model_dir=model_dir, batch_size=batch_size, threads=threads, adapter=ADAPTER_DIR)
 
 
 class Library:

@@ -12,7 +12,7 @@ from the training data alone: every batch is scored by a model trained on
 the other batches (each batch was written by a different writer, so this
 measures wording the model has not seen), and the thresholds are the scores
 that flag a set share of those out-of-batch safe lines. No evaluation set is
-read here. A run takes about a quarter of an hour on two cores.
+read here. A run takes about 20 minutes on two cores.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ import logging
 import shutil
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -52,8 +52,6 @@ LEARNING_RATE = 5e-4  # the adapter's
 HEAD_LEARNING_RATE = 1e-2
 MAX_TOKENS = 256  # as the model reads at run time
 SEED = 0
-
-Embed = Callable[[list[str]], list[list[float]]]
 
 
 @dataclass(frozen=True)
