@@ -72,7 +72,12 @@ def test_batch_mode_gives_each_line_its_safety_level(cli):
     lines = [
         "took the whole strip of my sleeping tablets about twenty minutes ago",
         "sometimes i wish i could just not wake up, anyway what's chapter two about",
-        json.dumps({"question": "what does it say about stress?", "history": ["I want to end my life tonight"]}),
+        json.dumps(
+            {
+                "question": "what does it say about stress?",
+                "history": ["I want to end my life tonight", "I'm calling them now", "Who wrote the article?"],
+            }
+        ),
         "What is self-compassion?",
     ]
     result = cli("ask", "--json", stdin="\n".join(lines) + "\n")

@@ -83,8 +83,16 @@ def test_a_plan_spread_over_turns_is_read_with_the_earlier_turns(embed):
     assert with_turns.shows_lines and alone.context_score == 0.0
 
 
-def test_after_a_crisis_turn_an_ordinary_question_is_answered_with_the_lines(embed):
-    result = assess("what does the article say about stress?", ["I want to end my life"], embed)
+def test_right_after_a_crisis_turn_a_change_of_subject_still_gets_the_crisis_reply(embed):
+    history = ["I'm on the roof of the car park and I'm going to jump"]
+    result = assess("never mind. who wrote the article?", history, embed)
+    assert result.level is Level.CRISIS and "with earlier turns" in result.reasons
+    assert result.crisis_turns == (0,)
+
+
+def test_once_the_crisis_turn_is_further_back_an_ordinary_question_is_answered_with_the_lines(embed):
+    history = ["I want to end my life", "thank you, I called them", "can you tell me who wrote the article?"]
+    result = assess("what does the article say about stress?", history, embed)
     assert result.level is Level.NONE
     assert result.earlier_flagged and result.shows_lines and result.crisis_turns == (0,)
 

@@ -4,14 +4,19 @@ Levels: ``crisis`` (the crisis reply, no retrieval), ``concern`` (the answer,
 with the crisis lines and one gentle line), ``none``. The trained classifier
 (``classifier``) is the main detector; the rule families (``rules``) are a
 floor: a match of a family precise on the labelled lines
-(``Classifier.floor_families``) is at least ``concern``, and any rule match
-the classifier agrees with is a ``crisis``.
+(``Classifier.floor_families``) is at least ``concern``, and a ``crisis``
+when the classifier agrees at the ``concern`` level. A match of a less precise
+family adds nothing the classifier does not say.
 
 The classifier reads the whole message, each of its sentences when it has
 several (a crisis sentence inside an ordinary question), and the message
-after the last two earlier turns (a plan spread over several turns). Once a
-turn has had the crisis reply, later turns are read alone: the lines stay
-with the conversation and an ordinary question is answered.
+after the last two earlier turns (a plan spread over several turns). That
+reading does not stop at a crisis reply: someone who has just described a
+danger they are in and then changes the subject has not left it, so a
+message right after a crisis turn is read with it, and gets the crisis reply
+again when that reading is at the ``crisis`` level. Once the crisis turn is
+more than two turns back, an ordinary question is answered; the lines stay
+with the conversation.
 """
 
 from __future__ import annotations
@@ -78,10 +83,7 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
     model = load()
     earlier = [assess(turn, (), embed) for turn in history]
     earlier_flagged = any(r.level is not Level.NONE for r in earlier)
-    # After a crisis reply, the earlier turns say nothing new about this message.
-    read_with_turns = not any(r.level is Level.CRISIS for r in earlier)
     score, context = classifier_score(model, text, history, embed)
-    context = context if read_with_turns else 0.0
     reasons = list(rules)
     if score >= model.concern_threshold:
         reasons.append("classifier")
@@ -89,12 +91,12 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
         reasons.append("with earlier turns")
     if earlier_flagged:
         reasons.append("earlier turn")
+    floor = any(family in model.floor_families for family in rules)
     crisis = (
         score >= model.crisis_threshold
-        or (bool(rules) and score >= model.concern_threshold)
+        or (floor and score >= model.concern_threshold)
         or context >= model.crisis_threshold
     )
-    floor = any(family in model.floor_families for family in rules)
     concern = floor or max(score, context) >= model.concern_threshold
     level = Level.CRISIS if crisis else Level.CONCERN if concern else Level.NONE
     return SafetyResult(
