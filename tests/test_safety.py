@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from assistant.index.embeddings import adapter_digest
 from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess
+from assistant.safety.check import decide
 from assistant.safety.classifier import ADAPTER_DIR, MODEL_FILE, char_wb_ngrams, load
+from assistant.safety.rules import families
 from assistant.safety.training import digest, fit, floor_families, load_examples, training_text
 
 # Canonical examples, written for these tests; none is in a training or evaluation batch.
@@ -73,6 +75,35 @@ def test_a_denial_only_a_loose_rule_family_matches_is_answered_without_a_flag(em
     result = assess("i'm not suicidal or anything, work is just a lot right now", (), embed)
     assert result.level is Level.NONE and result.reasons == ("intent_to_die",)
     assert "intent_to_die" not in load().floor_families
+
+
+@pytest.mark.parametrize(
+    "text", ["i'm not suicidal or anything, work is just a lot right now", "I used to cut myself years ago, I'm ok now"]
+)
+def test_a_loose_rule_family_adds_nothing_to_what_the_classifier_says(embed, text):
+    model = load()
+    result = assess(text, (), embed)
+    loose = {family.name for family in families()} - set(model.floor_families)
+    assert loose & set(result.reasons) and not set(result.reasons) & set(model.floor_families)
+    expected = decide(False, result.score, result.context_score, model.concern_threshold, model.crisis_threshold)
+    assert result.level is expected
+
+
+@pytest.mark.parametrize(
+    ("floor", "score", "context", "level"),
+    [
+        (False, 0.0, 0.0, Level.NONE),
+        (True, 0.0, 0.0, Level.CONCERN),  # a precise family is a floor the classifier cannot lower
+        (False, 0.5, 0.0, Level.CONCERN),
+        (True, 0.5, 0.0, Level.CRISIS),  # ... and raises a concern to a crisis
+        (False, 0.0, 0.5, Level.CONCERN),
+        (True, 0.0, 0.5, Level.CONCERN),  # read with the earlier turns only: not raised
+        (False, 0.9, 0.0, Level.CRISIS),
+        (False, 0.0, 0.9, Level.CRISIS),
+    ],
+)
+def test_the_level_from_the_floor_and_the_two_readings(floor, score, context, level):
+    assert decide(floor, score, context, concern=0.4, crisis=0.8) is level
 
 
 def test_a_plan_spread_over_turns_is_read_with_the_earlier_turns(embed):

@@ -72,6 +72,19 @@ def classifier_score(model: Classifier, text: str, history: Sequence[str], embed
     return max(scores[: len(alone)]), (scores[-1] if with_turns else 0.0)
 
 
+def decide(floor: bool, score: float, context: float, concern: float, crisis: float) -> Level:
+    """The level from a floor family's match and the classifier's two readings, given its two thresholds.
+
+    >>> decide(False, 0.5, 0.0, 0.4, 0.8), decide(True, 0.5, 0.0, 0.4, 0.8), decide(True, 0.1, 0.0, 0.4, 0.8)
+    (<Level.CONCERN: 'concern'>, <Level.CRISIS: 'crisis'>, <Level.CONCERN: 'concern'>)
+    """
+    if score >= crisis or context >= crisis or (floor and score >= concern):
+        return Level.CRISIS
+    if floor or max(score, context) >= concern:
+        return Level.CONCERN
+    return Level.NONE
+
+
 def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -> SafetyResult:
     """Decide the level of one message; ``history`` holds the earlier turns, oldest first.
 
@@ -92,13 +105,7 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
     if earlier_flagged:
         reasons.append("earlier turn")
     floor = any(family in model.floor_families for family in rules)
-    crisis = (
-        score >= model.crisis_threshold
-        or (floor and score >= model.concern_threshold)
-        or context >= model.crisis_threshold
-    )
-    concern = floor or max(score, context) >= model.concern_threshold
-    level = Level.CRISIS if crisis else Level.CONCERN if concern else Level.NONE
+    level = decide(floor, score, context, model.concern_threshold, model.crisis_threshold)
     return SafetyResult(
         level=level, reasons=tuple(reasons), score=round(score, 4), context_score=round(context, 4),
         earlier_flagged=earlier_flagged,
