@@ -19,7 +19,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -60,6 +60,8 @@ class Classifier:
     adapter_digest: str = ""  # the adapter the vector head was trained with
     # Rule families precise enough on the labelled lines to be a floor on their own (see training.floor_families).
     floor_families: tuple[str, ...] = ()
+    # Each labelled safe line's score from a model that never saw its batch: what the thresholds are taken from.
+    out_of_batch_safe: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     def ngram_features(self, text: str) -> dict[int, float]:
         """Sublinear tf times idf, L2-normalised, as a sparse row."""
@@ -99,6 +101,7 @@ def save(classifier: Classifier, path: Path = MODEL_FILE) -> None:
         training_digest=np.array(classifier.training_digest),
         adapter_digest=np.array(classifier.adapter_digest),
         floor_families=np.array(classifier.floor_families, dtype=str),
+        out_of_batch_safe=classifier.out_of_batch_safe.astype(np.float32),
     )
 
 
@@ -118,4 +121,5 @@ def load(path: Path = MODEL_FILE) -> Classifier:
             training_digest=str(data["training_digest"]),
             adapter_digest=str(data["adapter_digest"]) if "adapter_digest" in data else "",
             floor_families=tuple(str(f) for f in data["floor_families"]) if "floor_families" in data else (),
+            out_of_batch_safe=data["out_of_batch_safe"] if "out_of_batch_safe" in data else np.zeros(0, np.float32),
         )
