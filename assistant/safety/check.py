@@ -11,12 +11,12 @@ family adds nothing the classifier does not say.
 The classifier reads the whole message, each of its sentences when it has
 several (a crisis sentence inside an ordinary question), and the message
 after the last two earlier turns (a plan spread over several turns). That
-reading does not stop at a crisis reply: someone who has just described a
-danger they are in and then changes the subject has not left it, so a
-message right after a crisis turn is read with it, and gets the crisis reply
-again when that reading is at the ``crisis`` level. Once the crisis turn is
-more than two turns back, an ordinary question is answered; the lines stay
-with the conversation.
+reading does not stop at a crisis reply: a message right after a crisis
+turn is read with it, so a short continuation of it ("it's done now", "too
+late") gets the crisis reply again when that reading is at the ``crisis``
+level, and a change of subject gets at least ``concern`` when it is at that
+level. Once the crisis turn is more than two turns back, an ordinary
+question is read alone and answered; the lines stay with the conversation.
 """
 
 from __future__ import annotations
