@@ -42,7 +42,7 @@ NGRAM_RANGE = (2, 5)
 CONCERN_SHARE = 0.12
 CRISIS_SHARE = 0.025
 # A rule family is a floor on its own (a match is at least concern) when at least this share of the
-# labelled lines it matches are crisis lines; a less precise family counts only when the classifier agrees.
+# labelled lines it matches are crisis lines; a less precise family adds nothing to what the classifier says.
 FLOOR_PRECISION = 0.8
 # The adapter and how it is tuned.
 LORA_RANK = 16
