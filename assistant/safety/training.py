@@ -247,7 +247,7 @@ def build(folder: Path = TRAINING_DIR) -> tuple[Classifier, Tuned]:
     safe = scores[~labels]
     concern, crisis = thresholds(safe)
     for share in (0.06, 0.08, 0.10, 0.12, 0.14):  # what other shares would give, for the log
-        other = float(np.quantile(safe, 1 - share))
+        other = threshold_at(safe, share)
         log.info("share %.2f: threshold %.3f, out-of-batch crisis lines above it %.3f", share, other,
                  float(np.mean(scores[labels] >= other)))  # fmt: skip
     batches = np.array([e.batch for e in examples])
@@ -272,15 +272,18 @@ def build(folder: Path = TRAINING_DIR) -> tuple[Classifier, Tuned]:
     return model, tuned
 
 
+def threshold_at(out_of_batch_safe: np.ndarray, share: float) -> float:
+    """The score that flags ``share`` of the out-of-batch safe lines."""
+    return float(np.quantile(out_of_batch_safe, 1 - share))
+
+
 def thresholds(out_of_batch_safe: np.ndarray) -> tuple[float, float]:
     """The ``concern`` and ``crisis`` thresholds: the scores that flag their shares of the out-of-batch safe lines.
 
     >>> thresholds(np.linspace(0, 1, 1001))
     (0.88, 0.975)
     """
-    return float(np.quantile(out_of_batch_safe, 1 - CONCERN_SHARE)), float(
-        np.quantile(out_of_batch_safe, 1 - CRISIS_SHARE)
-    )
+    return threshold_at(out_of_batch_safe, CONCERN_SHARE), threshold_at(out_of_batch_safe, CRISIS_SHARE)
 
 
 def main() -> None:
