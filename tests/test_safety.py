@@ -149,7 +149,18 @@ def test_once_the_crisis_turn_is_further_back_an_ordinary_question_is_answered_w
     history = ["I want to end my life", "thank you, I called them", "can you tell me who wrote the article?"]
     result = assess("what does the article say about stress?", history, embed)
     assert result.level is Level.NONE
-    assert result.earlier_flagged and result.shows_lines and result.crisis_turns == (0,)
+    assert result.earlier_flagged and result.shows_lines
+    # The thanks right after the crisis turn was read with it; the question about the author was not a crisis.
+    assert result.crisis_turns[0] == 0 and 2 not in result.crisis_turns
+
+
+def test_an_earlier_turn_keeps_the_level_it_had_with_the_turns_before_it(embed):
+    # "ok" alone is nothing; after the pills it was a crisis when it was asked, and it stays one: the lines stay
+    # and a follow-up never searches for it.
+    history = ["I've got all the pills lined up on the table", "ok"]
+    assert assess("ok", (), embed).level is Level.NONE
+    result = assess("what does the article say about friendship?", history, embed)
+    assert result.shows_lines and {0, 1} <= set(result.crisis_turns)
 
 
 def test_without_a_model_only_the_rules_run():

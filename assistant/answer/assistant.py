@@ -231,7 +231,7 @@ class Assistant:
                     refused.resources = CRISIS_RESOURCES
                 if safety.level is not Level.NONE:
                     refused.safety = safety.level.value
-            elif any(assess(turn, (), embed).level is not Level.NONE for turn in history):
+            elif history and assess(history[-1], history[:-1], embed).shows_lines:
                 refused.resources = CRISIS_RESOURCES
             refused.timings_ms = _since(started)
             return refused, [], []

@@ -58,7 +58,7 @@ def cached(embed: Embed, items: Sequence[Labelled]) -> Embed:
     """An embed function that has already embedded, in batches, every text the check will read."""
     texts: list[str] = []
     for item in items:
-        for turns in [(item.text, item.history), *[(turn, ()) for turn in item.history]]:
+        for turns in [(item.text, item.history), *[(t, item.history[:i]) for i, t in enumerate(item.history)]]:
             alone, with_turns = units(*turns)
             texts += [*alone, *([with_turns] if with_turns else [])]
     unique = list(dict.fromkeys(texts))

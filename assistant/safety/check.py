@@ -17,6 +17,11 @@ late") gets the crisis reply again when that reading is at the ``crisis``
 level, and a change of subject gets at least ``concern`` when it is at that
 level. Once the crisis turn is more than two turns back, an ordinary
 question is read alone and answered; the lines stay with the conversation.
+
+Each earlier turn is read again as it was read when it was asked, with the
+turns before it, so a turn that was a crisis only with its own context (a
+short "it's windy up here" after "I'm on the roof") still counts as one: its
+lines stay, and a follow-up never searches for it.
 """
 
 from __future__ import annotations
@@ -85,6 +90,19 @@ def decide(floor: bool, score: float, context: float, concern: float, crisis: fl
     return Level.NONE
 
 
+def _reading(model: Classifier, text: str, history: Sequence[str], embed: Embed) -> tuple[Level, float, float, bool]:
+    """One message's level, read with the turns before it, with the classifier's two scores and the floor."""
+    floor = any(family in model.floor_families for family in matching_families(text))
+    score, context = classifier_score(model, text, history, embed)
+    return decide(floor, score, context, model.concern_threshold, model.crisis_threshold), score, context, floor
+
+
+def earlier_levels(history: Sequence[str], embed: Embed) -> list[Level]:
+    """The level each earlier turn had when it was asked: read with the turns before it."""
+    model = load()
+    return [_reading(model, turn, history[:i], embed)[0] for i, turn in enumerate(history)]
+
+
 def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -> SafetyResult:
     """Decide the level of one message; ``history`` holds the earlier turns, oldest first.
 
@@ -94,9 +112,9 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
     if embed is None:
         return SafetyResult(level=Level.CONCERN if rules else Level.NONE, reasons=rules)
     model = load()
-    earlier = [assess(turn, (), embed) for turn in history]
-    earlier_flagged = any(r.level is not Level.NONE for r in earlier)
-    score, context = classifier_score(model, text, history, embed)
+    earlier = earlier_levels(history, embed)
+    earlier_flagged = any(level is not Level.NONE for level in earlier)
+    level, score, context, _ = _reading(model, text, history, embed)
     reasons = list(rules)
     if score >= model.concern_threshold:
         reasons.append("classifier")
@@ -104,10 +122,8 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
         reasons.append("with earlier turns")
     if earlier_flagged:
         reasons.append("earlier turn")
-    floor = any(family in model.floor_families for family in rules)
-    level = decide(floor, score, context, model.concern_threshold, model.crisis_threshold)
     return SafetyResult(
         level=level, reasons=tuple(reasons), score=round(score, 4), context_score=round(context, 4),
         earlier_flagged=earlier_flagged,
-        crisis_turns=tuple(i for i, r in enumerate(earlier) if r.level is Level.CRISIS),
+        crisis_turns=tuple(i for i, turn in enumerate(earlier) if turn is Level.CRISIS),
     )  # fmt: skip
