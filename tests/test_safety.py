@@ -16,6 +16,7 @@ from assistant.safety.classifier import ADAPTER_DIR, MODEL_FILE, char_wb_ngrams,
 from assistant.safety.rules import families
 from assistant.safety.training import (
     CONCERN_SHARE,
+    TRAINING_DIR,
     digest,
     fit,
     floor_families,
@@ -216,6 +217,8 @@ def test_the_training_batches_are_large_and_say_how_they_were_written():
     assert len(examples) >= 3000
     assert 0.4 < sum(e.crisis for e in examples) / len(examples) < 0.6
     assert len({e.category for e in examples}) >= 20
+    how_written = (TRAINING_DIR / "HOW_WRITTEN.md").read_text(encoding="utf-8")
+    assert all(f"{path.name}" in how_written for path in TRAINING_DIR.glob("*.jsonl")), "a batch says nothing of how"
 
 
 def test_the_concern_note_is_one_gentle_line():
