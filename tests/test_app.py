@@ -167,7 +167,7 @@ def test_a_crisis_shows_help_with_numbers_to_call_and_keeps_it_visible(app_env):
 
 def test_a_concern_gets_the_answer_with_a_gentle_line_and_the_numbers(app_env):
     at = open_app()
-    answer = ask(at, "sometimes i wish i could just not wake up, anyway what's chapter two about")["answer"]
+    answer = ask(at, "i've been having dark thoughts again. how do i be kinder to myself?")["answer"]
     assert answer["safety"] == "concern" and answer["status"] != "crisis"
     assert answer["resources"].startswith(CONCERN_NOTE) and CRISIS_RESOURCES in answer["resources"]
     assert any(i.value == ui.dial_links(answer["resources"]).strip() for i in at.chat_message[1].info)

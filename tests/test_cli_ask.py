@@ -71,7 +71,7 @@ def test_batch_mode_answers_one_line_per_line_in_order(cli):
 def test_batch_mode_gives_each_line_its_safety_level(cli):
     lines = [
         "took the whole strip of my sleeping tablets about twenty minutes ago",
-        "sometimes i wish i could just not wake up, anyway what's chapter two about",
+        "i've been having dark thoughts again. how do i be kinder to myself?",
         json.dumps(
             {
                 "question": "what does it say about stress?",

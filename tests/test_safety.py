@@ -91,9 +91,10 @@ def test_ordinary_messages_get_no_flag(text, embed):
 
 
 def test_a_precise_rule_family_is_a_floor_the_classifier_cannot_lower(embed):
-    result = assess("sometimes i wish i could just not wake up, anyway what's chapter two about", (), embed)
+    # An act under way with an ordinary question after a comma: the classifier reads it low, the floor does not.
+    result = assess("ive overdosed and i feel weird, anyway what's chapter two about", (), embed)
     assert result.level is Level.CONCERN
-    assert "wish_to_be_dead" in result.reasons and result.score < load().concern_threshold
+    assert "act_under_way" in result.reasons and result.score < load().concern_threshold
 
 
 def test_a_denial_only_a_loose_rule_family_matches_is_answered_without_a_flag(embed):

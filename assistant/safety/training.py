@@ -12,7 +12,7 @@ from the training data alone: every batch is scored by a model trained on
 the other batches (each batch was written by a different writer, so this
 measures wording the model has not seen), and the thresholds are the scores
 that flag a set share of those out-of-batch safe lines. No evaluation set is
-read here. A run takes about 20 minutes on two cores.
+read here. A run takes about an hour on two cores (twelve tunings: one per batch left out, and the final one).
 """
 
 from __future__ import annotations
