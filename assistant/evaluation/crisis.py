@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.safety import Level, assess, units
-from assistant.safety.check import classifier_score
+from assistant.safety import Level, assess
+from assistant.safety.check import classifier_score, texts_read
 from assistant.safety.classifier import load
 from assistant.safety.rules import matching_families
 
@@ -56,12 +56,7 @@ def load_labelled(path: Path) -> list[Labelled]:
 
 def cached(embed: Embed, items: Sequence[Labelled]) -> Embed:
     """An embed function that has already embedded, in batches, every text the check will read."""
-    texts: list[str] = []
-    for item in items:
-        for turns in [(item.text, item.history), *[(t, item.history[:i]) for i, t in enumerate(item.history)]]:
-            alone, with_turns = units(*turns)
-            texts += [*alone, *([with_turns] if with_turns else [])]
-    unique = list(dict.fromkeys(texts))
+    unique = list(dict.fromkeys(text for item in items for text in texts_read(item.text, item.history)))
     vectors = dict(zip(unique, embed(unique), strict=True))
 
     def lookup(batch: list[str]) -> list[list[float]]:

@@ -90,17 +90,28 @@ def decide(floor: bool, score: float, context: float, concern: float, crisis: fl
     return Level.NONE
 
 
-def _reading(model: Classifier, text: str, history: Sequence[str], embed: Embed) -> tuple[Level, float, float, bool]:
-    """One message's level, read with the turns before it, with the classifier's two scores and the floor."""
-    floor = any(family in model.floor_families for family in matching_families(text))
+def texts_read(text: str, history: Sequence[str]) -> list[str]:
+    """Every text the check embeds for a message: its own readings, and each earlier turn's with the turns before it."""
+    texts = []
+    for turn, before in [(text, history), *[(turn, history[:i]) for i, turn in enumerate(history)]]:
+        alone, with_turns = units(turn, before)
+        texts += [*alone, *([with_turns] if with_turns else [])]
+    return texts
+
+
+def _reading(
+    model: Classifier, rules: Sequence[str], text: str, history: Sequence[str], embed: Embed
+) -> tuple[Level, float, float]:
+    """One message's level, read with the turns before it, given the rule families it matches; and the two scores."""
+    floor = any(family in model.floor_families for family in rules)
     score, context = classifier_score(model, text, history, embed)
-    return decide(floor, score, context, model.concern_threshold, model.crisis_threshold), score, context, floor
+    return decide(floor, score, context, model.concern_threshold, model.crisis_threshold), score, context
 
 
 def earlier_levels(history: Sequence[str], embed: Embed) -> list[Level]:
     """The level each earlier turn had when it was asked: read with the turns before it."""
     model = load()
-    return [_reading(model, turn, history[:i], embed)[0] for i, turn in enumerate(history)]
+    return [_reading(model, matching_families(turn), turn, history[:i], embed)[0] for i, turn in enumerate(history)]
 
 
 def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -> SafetyResult:
@@ -114,7 +125,7 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
     model = load()
     earlier = earlier_levels(history, embed)
     earlier_flagged = any(level is not Level.NONE for level in earlier)
-    level, score, context, _ = _reading(model, text, history, embed)
+    level, score, context = _reading(model, rules, text, history, embed)
     reasons = list(rules)
     if score >= model.concern_threshold:
         reasons.append("classifier")
