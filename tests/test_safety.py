@@ -165,6 +165,21 @@ def test_an_earlier_turn_keeps_the_level_it_had_with_the_turns_before_it(embed):
     assert result.shows_lines and {0, 1} <= set(result.crisis_turns)
 
 
+def test_deep_into_a_long_conversation_the_check_reads_only_the_new_message_with_its_model(
+    safety_embedder, monkeypatch
+):
+    # Every earlier turn is read again on each question; past a few hundred readings a model that forgot them
+    # would embed the whole conversation again for every question, a second or more each.
+    asked = [f"turn {i}: what does the article say about habit number {i}? And about rest?" for i in range(160)]
+    assess(asked[150], asked[:150], safety_embedder.embed)
+    encoded: list[str] = []
+    encode = safety_embedder.encoder.encode
+    monkeypatch.setattr(safety_embedder.encoder, "encode", lambda texts, *a: encoded.extend(texts) or encode(texts, *a))
+    result = assess(asked[151], asked[:151], safety_embedder.embed)
+    assert result.level is Level.NONE
+    assert 0 < len(encoded) <= 4, encoded
+
+
 def test_without_a_model_only_the_rules_run():
     assert assess("i just took all my pills").level is Level.CONCERN
     assert assess("what is self-compassion?").level is Level.NONE

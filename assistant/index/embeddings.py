@@ -251,7 +251,7 @@ class Embedder:
     """
 
     dimension = 384
-    REMEMBER = 256  # recent short texts kept with their vectors
+    REMEMBER = 256  # recent short texts kept with their vectors, unless the caller asks for more
     REMEMBER_BATCH = 16  # requests up to this many texts are remembered; indexing batches are not
 
     def __init__(
@@ -263,6 +263,7 @@ class Embedder:
         batch_size: int = 32,
         threads: int = 0,
         adapter: Path | None = None,
+        remember: int = REMEMBER,
     ) -> None:
         if backend != "torch" and model_dir is None:
             raise ConfigError(f"embedding_backend={backend} needs the folder of the exported model (model_dir).")
@@ -275,7 +276,9 @@ class Embedder:
         self._threads = threads
         self._encoder: Encoder | None = None
         self._lock = threading.RLock()
-        self._recent: OrderedDict[str, list[float]] = OrderedDict()
+        self._remember = remember
+        # Kept as float32 rows: 1.5 kB a text, where a list of Python floats takes 12 kB.
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def from_settings(cls, settings: Settings, adapter: Path | None = None) -> Embedder:
@@ -315,6 +318,8 @@ class Embedder:
         """
         if not texts:
             return []
+        import numpy as np
+
         encoder = self.encoder
         remember = len(texts) <= self.REMEMBER_BATCH
         # A fast tokenizer is not safe to share between threads ("Already
@@ -325,12 +330,12 @@ class Embedder:
             if not remember:
                 return encoded
             for text, vector in zip(missing, encoded, strict=True):
-                self._recent[text] = vector
+                self._recent[text] = np.asarray(vector, dtype=np.float32)
             for text in texts:
                 self._recent.move_to_end(text)
-            while len(self._recent) > self.REMEMBER:
+            while len(self._recent) > self._remember:
                 self._recent.popitem(last=False)
-            return [self._recent[t] for t in texts]
+            return [self._recent[t].tolist() for t in texts]
 
     def embed_array(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors as one float32 array, for indexing: nothing is remembered."""

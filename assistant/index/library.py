@@ -35,10 +35,18 @@ def safety_embedder(settings: Settings) -> Embedder:
     )
 
 
+# The crisis check reads every earlier turn of a conversation again on each question (two to four texts a
+# turn); its model remembers enough texts that a long conversation costs one new turn's readings, not all of them.
+SAFETY_REMEMBER = 4096
+
+
 @functools.cache
 def _safety_embedder(backend: EmbeddingBackend, model_dir: Path, batch_size: int, threads: int) -> Embedder:
     # The settings object is not hashable: the fields Embedder.from_settings reads are the cache key.
-    return Embedder(backend, model_dir=model_dir, batch_size=batch_size, threads=threads, adapter=ADAPTER_DIR)
+    return Embedder(
+        backend, model_dir=model_dir, batch_size=batch_size, threads=threads, adapter=ADAPTER_DIR,
+        remember=SAFETY_REMEMBER,
+    )  # fmt: skip
 
 
 class Library:
