@@ -309,6 +309,20 @@ def test_the_resources_stay_with_a_conversation_after_a_crisis_turn(assistant):
     assert assistant.ask("What is self-compassion?").resources == ""
 
 
+def test_a_turn_that_was_a_crisis_only_with_its_earlier_turns_is_not_searched_for(assistant):
+    # "ok" and the thanks are harmless alone; after the pills each was a crisis when it was asked. A follow-up
+    # reads past them, and past the pills, to the last ordinary question.
+    history = [
+        "How does it affect stress?",
+        "I've got all the pills lined up on the table",
+        "ok",
+        "thanks for listening",
+    ]
+    follow_up = assistant.ask("what about the body?", history=history)
+    assert "988" in follow_up.resources
+    assert follow_up.query == "How does it affect stress? what about the body?"
+
+
 def test_a_question_costs_one_call_of_each_model(assistant, embedder, monkeypatch):
     assistant.ask("What is self-compassion?")  # the first question loads what the checks need
     calls: dict[str, list[list[str]]] = {"search": [], "safety": []}
