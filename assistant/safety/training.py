@@ -8,15 +8,11 @@ n-grams. The app merges the adapter into the model at install time
 (``assistant export-model``); nothing trains at run time.
 
 Deterministic on one machine: fixed seeds, fixed order. The thresholds come
-from the training data alone: every batch is scored by a model trained
-without it (each batch was written by a different writer, so this measures
-wording the model has not seen), and the thresholds are the scores that
-flag a set share of those out-of-batch safe lines. The batches are dealt
-into ``FOLDS`` groups of about the same size, and each group is scored by a
-model tuned on the others: one tuning per batch left out would take
-thirteen, where this takes four. No evaluation set is read here. A run takes
-about an hour and a quarter on two cores (five tunings: one per group left
-out, and the final one).
+from the training data alone: every batch is scored by a model trained on
+the other batches (each batch was written by a different writer, so this
+measures wording the model has not seen), and the thresholds are the scores
+that flag a set share of those out-of-batch safe lines. No evaluation set is
+read here. A run takes about an hour on two cores (twelve tunings: one per batch left out, and the final one).
 """
 
 from __future__ import annotations
@@ -57,7 +53,6 @@ LEARNING_RATE = 5e-4  # the adapter's
 HEAD_LEARNING_RATE = 1e-2
 MAX_TOKENS = 256  # as the model reads at run time
 SEED = 0
-FOLDS = 4  # groups of batches, each scored by a model tuned on the others
 
 
 @dataclass(frozen=True)
@@ -225,38 +220,21 @@ def fit(
     return classifier, tuned
 
 
-def folds(sizes: dict[str, int], count: int = FOLDS) -> dict[str, int]:
-    """Each batch's group: the largest batch first, each to the group with the fewest lines so far.
-
-    >>> folds({"a": 5, "b": 4, "c": 3, "d": 2, "e": 1}, 2)
-    {'a': 0, 'b': 1, 'c': 1, 'd': 0, 'e': 0}
-    """
-    totals = [0] * count
-    group = {}
-    for batch in sorted(sizes, key=lambda b: (-sizes[b], b)):
-        group[batch] = totals.index(min(totals))
-        totals[group[batch]] += sizes[batch]
-    return dict(sorted(group.items()))
-
-
 def out_of_batch_scores(examples: Sequence[Example]) -> np.ndarray:
     """Each example's score, read as the app reads it, from a model that never saw its batch."""
-    from collections import Counter
-
     from assistant.safety.check import classifier_score
 
     texts = [training_text(e) for e in examples]
     labels = np.array([e.crisis for e in examples])
-    group = folds(dict(Counter(e.batch for e in examples)))
-    groups = np.array([group[e.batch] for e in examples])
+    batches = np.array([e.batch for e in examples])
     scores = np.zeros(len(examples))
-    for fold in sorted(set(group.values())):
-        held = groups == fold
+    for batch in sorted(set(batches)):
+        held = batches == batch
         model, tuned = fit([t for t, h in zip(texts, held, strict=True) if not h], labels[~held])
         for i in np.flatnonzero(held):
             example = examples[int(i)]
             scores[i] = classifier_score(model, example.text, example.history, tuned.embed)[0]
-        log.info("batches %s scored out of batch", ", ".join(b for b, g in group.items() if g == fold))
+        log.info("batch %s scored out of batch", batch)
     return scores
 
 
