@@ -69,7 +69,7 @@ def main() -> None:
         embedder.embed_query("warm up")
         took = conversation(embedder, asked)
         rows.append((name, statistics.median(took[10:30]), statistics.median(took[-20:])))
-    print(f"one conversation of {len(asked)} eval questions, one thread of this machine")
+    print(f"one conversation of {len(asked)} eval questions, on this machine")
     print("| crisis check's model | p50 ms, turns 11-30 | p50 ms, last 20 turns |")
     print("|---|---|---|")
     for name, early, late in rows:
