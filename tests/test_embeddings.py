@@ -36,6 +36,13 @@ def test_the_onnx_exports_give_the_vectors_of_the_original(model_dir):
     assert np.allclose(alone[0], fp32[0], atol=1e-5)
 
 
+def test_an_embedder_that_would_forget_a_request_before_returning_it_is_refused():
+    # It remembers requests of up to 16 texts and reads them back from memory: it must hold at least that many.
+    with pytest.raises(ConfigError, match="at least 16"):
+        Embedder("torch", remember=8)
+    assert len(Embedder("torch", remember=16).embed([f"text {i}" for i in range(16)])) == 16
+
+
 def test_an_onnx_backend_without_its_export_says_which_command_makes_it(tmp_path):
     embedder = Embedder.from_settings(Settings(embedding_backend="onnx-int8", model_dir=tmp_path / "nothing"))
     with pytest.raises(ConfigError, match=r"assistant export-model"):

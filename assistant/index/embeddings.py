@@ -265,6 +265,8 @@ class Embedder:
         adapter: Path | None = None,
         remember: int = REMEMBER,
     ) -> None:
+        if remember < self.REMEMBER_BATCH:
+            raise ConfigError(f"An embedder remembers at least {self.REMEMBER_BATCH} texts, not {remember}.")
         if backend != "torch" and model_dir is None:
             raise ConfigError(f"embedding_backend={backend} needs the folder of the exported model (model_dir).")
         self.backend: Backend = backend
