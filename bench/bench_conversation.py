@@ -62,10 +62,7 @@ def main() -> None:
     load()
     rows = []
     for name, remember in (("remembers 256 texts (baseline)", Embedder.REMEMBER), ("the app's", SAFETY_REMEMBER)):
-        embedder = Embedder(
-            settings.embedding_backend, model_dir=settings.model_dir, batch_size=settings.embed_batch_size,
-            threads=settings.embed_threads, adapter=ADAPTER_DIR, remember=remember,
-        )  # fmt: skip
+        embedder = Embedder.from_settings(settings, adapter=ADAPTER_DIR, remember=remember)
         embedder.embed_query("warm up")
         took = conversation(embedder, asked)
         rows.append((name, statistics.median(took[10:30]), statistics.median(took[-20:])))

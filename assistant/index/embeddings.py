@@ -283,7 +283,7 @@ class Embedder:
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
-    def from_settings(cls, settings: Settings, adapter: Path | None = None) -> Embedder:
+    def from_settings(cls, settings: Settings, adapter: Path | None = None, remember: int = REMEMBER) -> Embedder:
         """The search's model, or with ``adapter`` the crisis check's."""
         return cls(
             settings.embedding_backend,
@@ -291,6 +291,7 @@ class Embedder:
             batch_size=settings.embed_batch_size,
             threads=settings.embed_threads,
             adapter=adapter,
+            remember=remember,
         )
 
     @property
