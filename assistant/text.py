@@ -113,3 +113,20 @@ def sentences(text: str) -> list[str]:
     ['What does it say about stress?', 'I took the pills.', 'bye']
     """
     return [part.strip() for part in _SENTENCE_END.split(text) if part.strip()]
+
+
+# Where one clause of a sentence ends and another begins: a comma, semicolon, colon or dash, or a joining word.
+_CLAUSE_BREAK = re.compile(
+    r"\s*[,;:–—]\s+|\s+-+\s+|\s+(?=(?:and|but|so|when|because|cos|coz|cuz|tbh|lol|anyway|btw|ps)\b)", re.IGNORECASE
+)
+MIN_CLAUSE_WORDS = 3  # a shorter piece ("lol", "and so") says too little to be read alone
+
+
+def clauses(text: str) -> list[str]:
+    """The clauses of each sentence of a message, at least ``MIN_CLAUSE_WORDS`` words each.
+
+    >>> clauses("Thanks for the article, but what about guilt when i cannot sleep at all lol")
+    ['Thanks for the article', 'but what about guilt', 'when i cannot sleep at all']
+    """
+    pieces = [piece.strip() for sentence in sentences(text) for piece in _CLAUSE_BREAK.split(sentence)]
+    return [piece for piece in pieces if len(piece.split()) >= MIN_CLAUSE_WORDS]

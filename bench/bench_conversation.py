@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.config import Settings  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
 from assistant.index.library import SAFETY_REMEMBER  # noqa: E402
-from assistant.safety import assess, units  # noqa: E402
+from assistant.safety import assess, own_texts  # noqa: E402
 from assistant.safety.classifier import ADAPTER_DIR, load  # noqa: E402
 
 
@@ -46,8 +46,7 @@ def conversation(embedder: Embedder, asked: list[str]) -> list[float]:
     for turn, question in enumerate(asked):
         history = asked[:turn]
         started = time.perf_counter()
-        alone, with_turns = units(question, history)
-        embedder.embed([*alone, *([with_turns] if with_turns else [])])
+        embedder.embed(own_texts(question, history))
         assess(question, history, embedder.embed)
         took.append((time.perf_counter() - started) * 1000)
     return took

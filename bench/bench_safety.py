@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from assistant.config import Settings  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
 from assistant.index.library import safety_embedder  # noqa: E402
-from assistant.safety import assess, units  # noqa: E402
+from assistant.safety import assess, own_texts  # noqa: E402
 from assistant.safety.classifier import load  # noqa: E402
 
 
@@ -51,8 +51,7 @@ def main() -> None:
         safety.forget()
         started = time.perf_counter()
         embedder.embed([question])
-        alone, with_turns = units(question, history)
-        safety.embed([*alone, *([with_turns] if with_turns else [])])
+        safety.embed(own_texts(question, history))
         middle = time.perf_counter()
         assess(question, history, safety.embed)
         ended = time.perf_counter()

@@ -45,7 +45,7 @@ from assistant.errors import InvalidQuestionError
 from assistant.index.library import Library
 from assistant.ingest.chunking import is_heading, passage_text
 from assistant.ingest.questions import load_questions
-from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess, units
+from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess, own_texts
 
 log = logging.getLogger(__name__)
 
@@ -237,9 +237,8 @@ class Assistant:
             return refused, [], []
         # The safety check's readings in one call of its model; the search query in one of the search's.
         embed_started = time.perf_counter()
-        alone, with_turns = units(question, history)
         safety_embed = self.library.safety_embedder.embed
-        safety_embed([*alone, *([with_turns] if with_turns else [])])
+        safety_embed(own_texts(question, history))
         self.library.embedder.embed([contextual_query(question, history)])
         embed_ms = round((time.perf_counter() - embed_started) * 1000, 2)
         safety = assess(question, history, safety_embed)

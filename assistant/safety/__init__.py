@@ -15,7 +15,7 @@ imports ``assistant.text`` and nothing else of the package; only the
 training command reads the embedding module.
 """
 
-from assistant.safety.check import Level, SafetyResult, assess, units
+from assistant.safety.check import Level, SafetyResult, assess, own_texts
 from assistant.safety.messages import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES
 
-__all__ = ["CONCERN_NOTE", "CRISIS_MESSAGE", "CRISIS_RESOURCES", "Level", "SafetyResult", "assess", "units"]
+__all__ = ["CONCERN_NOTE", "CRISIS_MESSAGE", "CRISIS_RESOURCES", "Level", "SafetyResult", "assess", "own_texts"]

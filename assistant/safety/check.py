@@ -9,7 +9,9 @@ when the classifier agrees at the ``concern`` level. A match of a less precise
 family adds nothing the classifier does not say.
 
 The classifier reads the whole message, each of its sentences when it has
-several (a crisis sentence inside an ordinary question), and the message
+several (a crisis sentence inside an ordinary question), each clause of
+them when the model was trained to (``Classifier.by_clause``: a crisis
+clause joined to an ordinary one with a comma or "and"), and the message
 after the last two earlier turns (a plan spread over several turns). That
 reading does not stop at a crisis reply: a message right after a crisis
 turn is read with it, so a short continuation of it ("it's done now", "too
@@ -32,7 +34,7 @@ from enum import StrEnum
 
 from assistant.safety.classifier import Classifier, load
 from assistant.safety.rules import matching_families
-from assistant.text import sentences
+from assistant.text import clauses, sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
 
@@ -58,20 +60,30 @@ class SafetyResult:
         return self.level is not Level.NONE or self.earlier_flagged
 
 
-def units(text: str, history: Sequence[str]) -> tuple[list[str], str | None]:
+def units(text: str, history: Sequence[str], by_clause: bool = False) -> tuple[list[str], str | None]:
     """The texts the classifier reads alone, and the message read after the last two earlier turns.
 
     >>> units("Is it about stress? I took the pills.", ["hi"])
     (['Is it about stress? I took the pills.', 'Is it about stress?', 'I took the pills.'], 'hi Is it about stress? I took the pills.')
+    >>> units("Is it about stress, or about guilt and shame", [], by_clause=True)[0]
+    ['Is it about stress, or about guilt and shame', 'Is it about stress', 'or about guilt']
     """
     parts = sentences(text)
     alone = [text, *parts] if len(parts) > 1 else [text]
+    if by_clause:
+        alone += [part for part in dict.fromkeys(clauses(text)) if part not in alone]
     return alone, (" ".join([*history[-2:], text]) if history else None)
 
 
+def own_texts(text: str, history: Sequence[str]) -> list[str]:
+    """Every text the check embeds for the message itself, read as the shipped model reads it."""
+    alone, with_turns = units(text, history, load().by_clause)
+    return [*alone, *([with_turns] if with_turns else [])]
+
+
 def classifier_score(model: Classifier, text: str, history: Sequence[str], embed: Embed) -> tuple[float, float]:
-    """The highest probability over the message alone and its sentences, and with its earlier turns."""
-    alone, with_turns = units(text, history)
+    """The highest probability over the message alone, its sentences (and clauses), and with its earlier turns."""
+    alone, with_turns = units(text, history, model.by_clause)
     texts = [*alone, with_turns] if with_turns else alone
     scores = model.probabilities(texts, embed(texts))
     return max(scores[: len(alone)]), (scores[-1] if with_turns else 0.0)
@@ -92,11 +104,11 @@ def decide(floor: bool, score: float, context: float, concern: float, crisis: fl
 
 def texts_read(text: str, history: Sequence[str]) -> list[str]:
     """Every text the check embeds for a message: its own readings, and each earlier turn's with the turns before it."""
-    texts = []
-    for turn, before in [(text, history), *[(turn, history[:i]) for i, turn in enumerate(history)]]:
-        alone, with_turns = units(turn, before)
-        texts += [*alone, *([with_turns] if with_turns else [])]
-    return texts
+    return [
+        read
+        for turn, before in [(text, history), *[(turn, history[:i]) for i, turn in enumerate(history)]]
+        for read in own_texts(turn, before)
+    ]
 
 
 def _reading(

@@ -62,6 +62,9 @@ class Classifier:
     floor_families: tuple[str, ...] = ()
     # Each labelled safe line's score from a model that never saw its batch: what the thresholds are taken from.
     out_of_batch_safe: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    # Whether each clause of a sentence is read alone too (training.build chooses the reading that flags more
+    # out-of-batch crisis lines at the thresholds it gives).
+    by_clause: bool = False
 
     def ngram_features(self, text: str) -> dict[int, float]:
         """Sublinear tf times idf, L2-normalised, as a sparse row."""
@@ -102,6 +105,7 @@ def save(classifier: Classifier, path: Path = MODEL_FILE) -> None:
         adapter_digest=np.array(classifier.adapter_digest),
         floor_families=np.array(classifier.floor_families, dtype=str),
         out_of_batch_safe=classifier.out_of_batch_safe.astype(np.float32),
+        by_clause=np.array(classifier.by_clause),
     )
 
 
@@ -122,4 +126,5 @@ def load(path: Path = MODEL_FILE) -> Classifier:
             adapter_digest=str(data["adapter_digest"]) if "adapter_digest" in data else "",
             floor_families=tuple(str(f) for f in data["floor_families"]) if "floor_families" in data else (),
             out_of_batch_safe=data["out_of_batch_safe"] if "out_of_batch_safe" in data else np.zeros(0, np.float32),
+            by_clause=bool(data["by_clause"]) if "by_clause" in data else False,
         )
