@@ -1,12 +1,13 @@
-"""What the safety check costs deep into a long conversation, side by side with a model that remembers less.
+"""What the safety check costs deep into a long conversation, side by side with checks that remember less.
 
-The check reads every earlier turn of the conversation again on each question
-(each with the turns before it), so its cost rests on the crisis check's model
-remembering those readings. One conversation of eval questions is asked turn
-by turn, as the app asks it, against two copies of that model: one that
-remembers as many texts as the search's model (the baseline) and the one the
-app builds. Prints the median time of the check for the questions early in
-the conversation and for its last ones.
+The check needs every earlier turn's level (each read with the turns before
+it). The app remembers those levels, and its crisis check's model remembers
+the texts it embedded recently. One conversation of eval questions is asked
+turn by turn, as the app asks it, three ways: levels read again on each
+question by a model that remembers as many texts as the search's model (the
+baseline); levels read again by the app's model; and the app as it is.
+Prints the median time of the check for the questions early in the
+conversation and for its last ones.
 
     python bench/bench_conversation.py [--turns 200]
 """
@@ -27,6 +28,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
 from assistant.index.library import SAFETY_REMEMBER  # noqa: E402
 from assistant.safety import assess, own_texts  # noqa: E402
+from assistant.safety.check import forget_levels  # noqa: E402
 from assistant.safety.classifier import ADAPTER_DIR, load  # noqa: E402
 
 
@@ -40,11 +42,14 @@ def questions(count: int) -> list[str]:
     return found[:count]
 
 
-def conversation(embedder: Embedder, asked: list[str]) -> list[float]:
+def conversation(embedder: Embedder, asked: list[str], remember_levels: bool) -> list[float]:
     """The milliseconds the check takes on each question, the conversation asked in order."""
     took = []
+    forget_levels()
     for turn, question in enumerate(asked):
         history = asked[:turn]
+        if not remember_levels:
+            forget_levels()
         started = time.perf_counter()
         embedder.embed(own_texts(question, history))
         assess(question, history, embedder.embed)
@@ -60,17 +65,23 @@ def main() -> None:
     settings = Settings()
     load()
     rows = []
-    for name, remember in (("remembers 256 texts (baseline)", Embedder.REMEMBER), ("the app's", SAFETY_REMEMBER)):
+    ways = (
+        ("levels read again, model remembers 256 texts (baseline)", Embedder.REMEMBER, False),
+        (f"levels read again, model remembers {SAFETY_REMEMBER} texts", SAFETY_REMEMBER, False),
+        ("the app's: levels remembered", SAFETY_REMEMBER, True),
+    )
+    for name, remember, remember_levels in ways:
         embedder = Embedder.from_settings(settings, adapter=ADAPTER_DIR, remember=remember)
         embedder.embed_query("warm up")
-        took = conversation(embedder, asked)
+        took = conversation(embedder, asked, remember_levels)
         rows.append((name, statistics.median(took[10:30]), statistics.median(took[-20:])))
     print(f"one conversation of {len(asked)} eval questions, on this machine")
-    print("| crisis check's model | p50 ms, turns 11-30 | p50 ms, last 20 turns |")
+    print("| the check | p50 ms, turns 11-30 | p50 ms, last 20 turns |")
     print("|---|---|---|")
     for name, early, late in rows:
         print(f"| {name} | {early:.1f} | {late:.1f} |")
-    print(f"\nlast 20 turns, baseline / the app's: {rows[0][2] / rows[1][2]:.1f}x")
+    print(f"\nlast 20 turns, baseline / the app's: {rows[0][2] / rows[2][2]:.1f}x; "
+          f"levels read again by the app's model / the app's: {rows[1][2] / rows[2][2]:.1f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

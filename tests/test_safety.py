@@ -11,7 +11,7 @@ from safetensors.torch import load_file
 
 from assistant.index.embeddings import adapter_digest
 from assistant.safety import CONCERN_NOTE, CRISIS_MESSAGE, CRISIS_RESOURCES, Level, assess
-from assistant.safety.check import decide
+from assistant.safety.check import decide, forget_levels, own_texts
 from assistant.safety.classifier import ADAPTER_DIR, MODEL_FILE, char_wb_ngrams, load
 from assistant.safety.rules import families
 from assistant.safety.training import (
@@ -178,6 +178,30 @@ def test_deep_into_a_long_conversation_the_check_reads_only_the_new_message_with
     result = assess(asked[151], asked[:151], safety_embedder.embed)
     assert result.level is Level.NONE
     assert 0 < len(encoded) <= 4, encoded
+
+
+def test_deep_into_a_conversation_a_question_asks_the_model_for_its_own_readings_only(safety_embedder):
+    # The earlier turns' levels are remembered: none of them is embedded or scored again.
+    asked = [f"turn {i}: and what does it say about kindness at work, number {i}?" for i in range(62)]
+    requested: list[str] = []
+
+    def embed(texts: list[str]) -> list[list[float]]:
+        requested.extend(texts)
+        return safety_embedder.embed(texts)
+
+    assess(asked[60], asked[:60], embed)
+    requested.clear()
+    assess(asked[61], asked[:61], embed)
+    assert requested == own_texts(asked[61], asked[:61])
+
+
+def test_earlier_turns_remembered_give_the_result_that_reading_them_again_gives(safety_embedder):
+    history = ["what is self-compassion?", "i just took all my pills", "what does it say about sleep?"]
+    forget_levels()
+    read_again = assess("and about rest?", history, safety_embedder.embed)
+    remembered = assess("and about rest?", history, safety_embedder.embed)
+    assert read_again.earlier_flagged and read_again.shows_lines
+    assert remembered == read_again
 
 
 def test_without_a_model_only_the_rules_run():

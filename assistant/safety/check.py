@@ -23,11 +23,18 @@ question is read alone and answered; the lines stay with the conversation.
 Each earlier turn is read again as it was read when it was asked, with the
 turns before it, so a turn that was a crisis only with its own context (a
 short "it's windy up here" after "I'm on the roof") still counts as one: its
-lines stay, and a follow-up never searches for it.
+lines stay, and a follow-up never searches for it. Those levels are
+remembered (``LEVELS_REMEMBERED``, for each embed function), so a question
+deep into a long conversation embeds and scores only its own readings.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +44,10 @@ from assistant.safety.rules import matching_families
 from assistant.text import clauses, sentences
 
 Embed = Callable[[list[str]], list[list[float]]]
+CONTEXT_TURNS = 2  # earlier turns a message is read after
+# Earlier turns' levels remembered for each embed function's model, so that a question deep into a long conversation
+# reads only its own texts: a level depends only on the turn, the CONTEXT_TURNS before it and the model.
+LEVELS_REMEMBERED = 65536
 
 
 class Level(StrEnum):
@@ -72,7 +83,7 @@ def units(text: str, history: Sequence[str], by_clause: bool = False) -> tuple[l
     alone = [text, *parts] if len(parts) > 1 else [text]
     if by_clause:
         alone += [part for part in dict.fromkeys(clauses(text)) if part not in alone]
-    return alone, (" ".join([*history[-2:], text]) if history else None)
+    return alone, (" ".join([*history[-CONTEXT_TURNS:], text]) if history else None)
 
 
 def own_texts(text: str, history: Sequence[str]) -> list[str]:
@@ -120,10 +131,67 @@ def _reading(
     return decide(floor, score, context, model.concern_threshold, model.crisis_threshold), score, context
 
 
+class _Levels:
+    """Earlier turns' levels, per embed function (a model), the least recently read forgotten first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._by_model: weakref.WeakKeyDictionary[object, OrderedDict[str, Level]] = weakref.WeakKeyDictionary()
+
+    @staticmethod
+    def key(model: Classifier, turn: str, before: Sequence[str]) -> str:
+        read = [model.training_digest, model.adapter_digest, model.concern_threshold, model.crisis_threshold,
+                model.floor_families, model.by_clause, turn, list(before[-CONTEXT_TURNS:])]  # fmt: skip
+        return hashlib.sha256(json.dumps(read).encode("utf-8")).hexdigest()
+
+    def _memory(self, embed: Embed) -> OrderedDict[str, Level] | None:
+        owner = getattr(embed, "__self__", embed)  # a bound method is made anew at each access; its object is not
+        try:
+            return self._by_model.setdefault(owner, OrderedDict())
+        except TypeError:  # cannot be referred to weakly: nothing is remembered
+            return None
+
+    def get(self, embed: Embed, key: str) -> Level | None:
+        with self._lock:
+            memory = self._memory(embed)
+            if memory is None or key not in memory:
+                return None
+            memory.move_to_end(key)
+            return memory[key]
+
+    def put(self, embed: Embed, key: str, level: Level) -> None:
+        with self._lock:
+            memory = self._memory(embed)
+            if memory is not None:
+                memory[key] = level
+                while len(memory) > LEVELS_REMEMBERED:
+                    memory.popitem(last=False)
+
+    def forget(self) -> None:
+        with self._lock:
+            self._by_model.clear()
+
+
+_levels = _Levels()
+
+
+def forget_levels() -> None:
+    """Drop the remembered earlier-turn levels (benchmarks use this to measure reading every turn again)."""
+    _levels.forget()
+
+
 def earlier_levels(history: Sequence[str], embed: Embed) -> list[Level]:
     """The level each earlier turn had when it was asked: read with the turns before it."""
     model = load()
-    return [_reading(model, matching_families(turn), turn, history[:i], embed)[0] for i, turn in enumerate(history)]
+    found = []
+    for i, turn in enumerate(history):
+        key = _levels.key(model, turn, history[:i])
+        level = _levels.get(embed, key)
+        if level is None:
+            level = _reading(model, matching_families(turn), turn, history[:i], embed)[0]
+            _levels.put(embed, key, level)
+        found.append(level)
+    return found
 
 
 def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -> SafetyResult:
@@ -138,6 +206,7 @@ def assess(text: str, history: Sequence[str] = (), embed: Embed | None = None) -
     earlier = earlier_levels(history, embed)
     earlier_flagged = any(level is not Level.NONE for level in earlier)
     level, score, context = _reading(model, rules, text, history, embed)
+    _levels.put(embed, _levels.key(model, text, history), level)  # an earlier turn of the next question
     reasons = list(rules)
     if score >= model.concern_threshold:
         reasons.append("classifier")
