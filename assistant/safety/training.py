@@ -11,15 +11,17 @@ Deterministic on one machine: fixed seeds, fixed order. The thresholds come
 from the training data alone: every batch is scored by a model trained
 without it (each batch was written by a different writer, so this measures
 wording the model has not seen), and the thresholds are the scores that
-flag a set share of those out-of-batch safe lines. The batches are dealt
-into ``FOLDS`` groups of about the same size, and each group is scored by a
-model tuned on the others: one tuning per batch left out would take
-thirteen, where this takes four. Whether each clause of a sentence is read
+flag a set share of those out-of-batch safe lines. By default each batch is
+left out in turn (the shipped weights); ``--groups N`` deals the batches
+into N groups of about the same size instead, each scored by a model tuned
+on the others, which takes N tunings instead of one per batch (a trial
+run: its thresholds sit a little lower, each model having seen less).
+Whether each clause of a sentence is read
 alone too is chosen from the same scores: both readings are scored, and
 clauses are read only where that flags more of the out-of-batch crisis lines
 at the thresholds it gives. No evaluation set is read here. A run takes
-about an hour and a quarter on two cores (five tunings: one per group left
-out, and the final one).
+about an hour on two cores with ``--groups 4`` (five tunings), about two
+hours by default (one tuning per batch left out, and the final one).
 """
 
 from __future__ import annotations
@@ -60,7 +62,6 @@ LEARNING_RATE = 5e-4  # the adapter's
 HEAD_LEARNING_RATE = 1e-2
 MAX_TOKENS = 256  # as the model reads at run time
 SEED = 0
-FOLDS = 4  # groups of batches, each scored by a model tuned on the others
 READINGS = (False, True)  # by sentence, by clause: each scored out of batch, one chosen (choose_reading)
 
 
@@ -229,12 +230,17 @@ def fit(
     return classifier, tuned
 
 
-def folds(sizes: dict[str, int], count: int = FOLDS) -> dict[str, int]:
-    """Each batch's group: the largest batch first, each to the group with the fewest lines so far.
+def folds(sizes: dict[str, int], count: int | None = None) -> dict[str, int]:
+    """Each batch's group: its own without ``count``; else the largest batch first, each to the group with the
+    fewest lines so far.
 
     >>> folds({"a": 5, "b": 4, "c": 3, "d": 2, "e": 1}, 2)
     {'a': 0, 'b': 1, 'c': 1, 'd': 0, 'e': 0}
+    >>> folds({"b": 4, "a": 5})
+    {'a': 0, 'b': 1}
     """
+    if count is None:
+        return {batch: i for i, batch in enumerate(sorted(sizes))}
     totals = [0] * count
     group = {}
     for batch in sorted(sizes, key=lambda b: (-sizes[b], b)):
@@ -243,7 +249,7 @@ def folds(sizes: dict[str, int], count: int = FOLDS) -> dict[str, int]:
     return dict(sorted(group.items()))
 
 
-def out_of_batch_scores(examples: Sequence[Example]) -> dict[bool, np.ndarray]:
+def out_of_batch_scores(examples: Sequence[Example], groups: int | None = None) -> dict[bool, np.ndarray]:
     """Each example's score from a model that never saw its batch, read as the app reads it: by sentence
     (``False``) and by clause (``True``)."""
     from collections import Counter
@@ -252,11 +258,11 @@ def out_of_batch_scores(examples: Sequence[Example]) -> dict[bool, np.ndarray]:
 
     texts = [training_text(e) for e in examples]
     labels = np.array([e.crisis for e in examples])
-    group = folds(dict(Counter(e.batch for e in examples)))
-    groups = np.array([group[e.batch] for e in examples])
+    group = folds(dict(Counter(e.batch for e in examples)), groups)
+    of_example = np.array([group[e.batch] for e in examples])
     scores = {by_clause: np.zeros(len(examples)) for by_clause in READINGS}
     for fold in sorted(set(group.values())):
-        held = groups == fold
+        held = of_example == fold
         model, tuned = fit([t for t, h in zip(texts, held, strict=True) if not h], labels[~held])
         for by_clause in READINGS:
             reading = replace(model, by_clause=by_clause)
@@ -285,12 +291,12 @@ def choose_reading(scores: dict[bool, np.ndarray], labels: np.ndarray) -> bool:
     return gained[True] > gained[False]
 
 
-def build(folder: Path = TRAINING_DIR) -> tuple[Classifier, Tuned]:
+def build(folder: Path = TRAINING_DIR, groups: int | None = None) -> tuple[Classifier, Tuned]:
     from sklearn.metrics import roc_auc_score
 
     examples = load_examples(folder)
     labels = np.array([e.crisis for e in examples])
-    readings = out_of_batch_scores(examples)
+    readings = out_of_batch_scores(examples, groups)
     for by_clause, found in readings.items():
         log.info("read by %s: thresholds concern=%.3f crisis=%.3f; out-of-batch crisis lines above them: %.3f, %.3f",
                  "clause" if by_clause else "sentence", *flagged(found, labels))  # fmt: skip
@@ -335,9 +341,16 @@ def thresholds(out_of_batch_safe: np.ndarray) -> tuple[float, float]:
     return threshold_at(out_of_batch_safe, CONCERN_SHARE), threshold_at(out_of_batch_safe, CRISIS_SHARE)
 
 
-def main() -> None:
+def main(argv: Sequence[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.safety.training", description=__doc__.split("\n")[0])
+    parser.add_argument("--groups", type=int, help="deal the batches into this many groups (default: one per batch)")
+    groups = parser.parse_args(argv).groups
+    if groups is not None and groups < 2:
+        parser.error("--groups needs at least 2")
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    classifier, tuned = build()
+    classifier, tuned = build(groups=groups)
     tuned.save_adapter(ADAPTER_DIR)
     save(replace(classifier, adapter_digest=adapter_digest(ADAPTER_DIR)))
     print(
