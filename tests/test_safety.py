@@ -168,10 +168,12 @@ def test_an_earlier_turn_keeps_the_level_it_had_with_the_turns_before_it(embed):
 def test_deep_into_a_long_conversation_the_check_reads_only_the_new_message_with_its_model(
     safety_embedder, monkeypatch
 ):
-    # Every earlier turn is read again on each question; past a few hundred readings a model that forgot them
-    # would embed the whole conversation again for every question, a second or more each.
+    # When the earlier turns' levels are not remembered (forgotten, or pushed out by other conversations), every
+    # earlier turn is read again; past a few hundred readings a model that forgot them too would embed the whole
+    # conversation again for every question, a second or more each.
     asked = [f"turn {i}: what does the article say about habit number {i}? And about rest?" for i in range(160)]
     assess(asked[150], asked[:150], safety_embedder.embed)
+    forget_levels()
     encoded: list[str] = []
     encode = safety_embedder.encoder.encode
     monkeypatch.setattr(safety_embedder.encoder, "encode", lambda texts, *a: encoded.extend(texts) or encode(texts, *a))
@@ -195,13 +197,19 @@ def test_deep_into_a_conversation_a_question_asks_the_model_for_its_own_readings
     assert requested == own_texts(asked[61], asked[:61])
 
 
-def test_earlier_turns_remembered_give_the_result_that_reading_them_again_gives(safety_embedder):
-    history = ["what is self-compassion?", "i just took all my pills", "what does it say about sleep?"]
+def test_a_remembered_turn_counts_only_after_the_turns_it_was_read_with(safety_embedder):
+    # The same "ok" is a crisis after a plan and nothing after an ordinary question, whichever was remembered first.
+    embed = safety_embedder.embed
+    plan = ["I've got all the pills lined up on the table", "ok"]
+    plain = ["what does the article say about rest?", "ok"]
     forget_levels()
-    read_again = assess("and about rest?", history, safety_embedder.embed)
-    remembered = assess("and about rest?", history, safety_embedder.embed)
-    assert read_again.earlier_flagged and read_again.shows_lines
-    assert remembered == read_again
+    after_plan = assess("what about sleep?", plan, embed)
+    after_plain = assess("what about sleep?", plain, embed)
+    assert 1 in after_plan.crisis_turns and after_plan.shows_lines
+    assert after_plain.crisis_turns == () and not after_plain.shows_lines
+    forget_levels()
+    assert assess("what about sleep?", plain, embed) == after_plain
+    assert assess("what about sleep?", plan, embed) == after_plan
 
 
 def test_without_a_model_only_the_rules_run():

@@ -35,8 +35,9 @@ def safety_embedder(settings: Settings) -> Embedder:
     )
 
 
-# The crisis check reads every earlier turn of a conversation again on each question (two to four texts a
-# turn); its model remembers enough texts that a long conversation costs one new turn's readings, not all of them.
+# The crisis check needs every earlier turn's level on each question. It remembers those levels; when they are
+# not remembered (another conversation pushed them out), each earlier turn is read again (two to four texts a
+# turn), and its model remembers enough texts that this still costs one new turn's readings, not all of them.
 SAFETY_REMEMBER = 4096
 
 

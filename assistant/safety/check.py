@@ -31,6 +31,7 @@ deep into a long conversation embeds and scores only its own readings.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import threading
 import weakref
@@ -60,7 +61,7 @@ class Level(StrEnum):
 class SafetyResult:
     level: Level
     reasons: tuple[str, ...] = ()  # rule families that matched, "classifier", "with earlier turns", "earlier turn"
-    score: float = 0.0  # the classifier's highest probability over the message and its sentences
+    score: float = 0.0  # the classifier's highest probability over the message and its sentences (and clauses)
     context_score: float = 0.0  # its probability for the message read after the earlier turns
     earlier_flagged: bool = False  # an earlier turn of the conversation was a crisis or a concern
     crisis_turns: tuple[int, ...] = ()  # positions in the history of earlier turns that were a crisis
@@ -114,7 +115,8 @@ def decide(floor: bool, score: float, context: float, concern: float, crisis: fl
 
 
 def texts_read(text: str, history: Sequence[str]) -> list[str]:
-    """Every text the check embeds for a message: its own readings, and each earlier turn's with the turns before it."""
+    """Every text the check may embed for a message: its own readings, and each earlier turn's with the turns before
+    it (read only where that turn's level is not remembered)."""
     return [
         read
         for turn, before in [(text, history), *[(turn, history[:i]) for i, turn in enumerate(history)]]
@@ -145,7 +147,7 @@ class _Levels:
         return hashlib.sha256(json.dumps(read).encode("utf-8")).hexdigest()
 
     def _memory(self, embed: Embed) -> OrderedDict[str, Level] | None:
-        owner = getattr(embed, "__self__", embed)  # a bound method is made anew at each access; its object is not
+        owner = embed.__self__ if inspect.ismethod(embed) else embed  # a bound method is made anew at each access
         try:
             return self._by_model.setdefault(owner, OrderedDict())
         except TypeError:  # cannot be referred to weakly: nothing is remembered

@@ -241,6 +241,8 @@ def folds(sizes: dict[str, int], count: int | None = None) -> dict[str, int]:
     """
     if count is None:
         return {batch: i for i, batch in enumerate(sorted(sizes))}
+    if count < 2:
+        raise ValueError("at least two groups: each is scored by a model tuned on the others")
     totals = [0] * count
     group = {}
     for batch in sorted(sizes, key=lambda b: (-sizes[b], b)):
