@@ -7,7 +7,8 @@ turn by turn, as the app asks it, three ways: levels read again on each
 question by a model that remembers as many texts as the search's model (the
 baseline); levels read again by the app's model; and the app as it is.
 Prints the median time of the check for the questions early in the
-conversation and for its last ones.
+conversation and for its last ones, and what a full memory of levels holds
+in memory (``tracemalloc``).
 
     python bench/bench_conversation.py [--turns 200]
 """
@@ -19,6 +20,7 @@ import json
 import statistics
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +30,7 @@ from assistant.config import Settings  # noqa: E402
 from assistant.index.embeddings import Embedder  # noqa: E402
 from assistant.index.library import SAFETY_REMEMBER  # noqa: E402
 from assistant.safety import assess, own_texts  # noqa: E402
-from assistant.safety.check import forget_levels  # noqa: E402
+from assistant.safety.check import LEVELS_REMEMBERED, Level, _Levels, forget_levels  # noqa: E402
 from assistant.safety.classifier import ADAPTER_DIR, load  # noqa: E402
 
 
@@ -57,6 +59,22 @@ def conversation(embedder: Embedder, asked: list[str], remember_levels: bool) ->
     return took
 
 
+def full_memory_mb() -> float:
+    """Megabytes a memory of LEVELS_REMEMBERED levels takes, keyed as the check keys them."""
+    model = load()
+
+    def embed(texts: list[str]) -> list[list[float]]:  # stands for one model: the memory's owner
+        return []
+
+    tracemalloc.start()
+    levels = _Levels()
+    for i in range(LEVELS_REMEMBERED):
+        levels.put(embed, levels.key(model, f"turn {i}", ["an earlier turn"]), Level.NONE)
+    held = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return held / 1e6
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--turns", type=int, default=200)
@@ -82,6 +100,7 @@ def main() -> None:
         print(f"| {name} | {early:.1f} | {late:.1f} |")
     print(f"\nlast 20 turns, baseline / the app's: {rows[0][2] / rows[2][2]:.1f}x; "
           f"levels read again by the app's model / the app's: {rows[1][2] / rows[2][2]:.1f}x")  # fmt: skip
+    print(f"a full memory of {LEVELS_REMEMBERED} levels: {full_memory_mb():.1f} MB")
 
 
 if __name__ == "__main__":

@@ -146,16 +146,16 @@ class _Levels:
                 model.floor_families, model.by_clause, turn, list(before[-CONTEXT_TURNS:])]  # fmt: skip
         return hashlib.sha256(json.dumps(read).encode("utf-8")).hexdigest()
 
-    def _memory(self, embed: Embed) -> OrderedDict[str, Level] | None:
-        owner = embed.__self__ if inspect.ismethod(embed) else embed  # a bound method is made anew at each access
-        try:
-            return self._by_model.setdefault(owner, OrderedDict())
-        except TypeError:  # cannot be referred to weakly: nothing is remembered
-            return None
+    @staticmethod
+    def _owner(embed: Embed) -> object:
+        return embed.__self__ if inspect.ismethod(embed) else embed  # a bound method is made anew at each access
 
     def get(self, embed: Embed, key: str) -> Level | None:
         with self._lock:
-            memory = self._memory(embed)
+            try:
+                memory = self._by_model.get(self._owner(embed))
+            except TypeError:  # cannot be referred to weakly: nothing is remembered
+                return None
             if memory is None or key not in memory:
                 return None
             memory.move_to_end(key)
@@ -163,11 +163,13 @@ class _Levels:
 
     def put(self, embed: Embed, key: str, level: Level) -> None:
         with self._lock:
-            memory = self._memory(embed)
-            if memory is not None:
-                memory[key] = level
-                while len(memory) > LEVELS_REMEMBERED:
-                    memory.popitem(last=False)
+            try:
+                memory = self._by_model.setdefault(self._owner(embed), OrderedDict())
+            except TypeError:
+                return
+            memory[key] = level
+            while len(memory) > LEVELS_REMEMBERED:
+                memory.popitem(last=False)
 
     def forget(self) -> None:
         with self._lock:
