@@ -26,7 +26,7 @@ from assistant.config import Settings
     "--crisis", "crisis_sets", type=click.Path(exists=True, dir_okay=False, path_type=Path), multiple=True,
     default=[
         Path(f"eval/{name}.jsonl")
-        for name in ("crisis_sealed_v7", "ordinary_v7", "crisis_sealed_v6", "ordinary_v6", "crisis_sealed_v5", "ordinary_v5", "crisis_sealed_v4", "ordinary_v4", "crisis_sealed_v3", "ordinary_v3", "crisis_sealed_v2", "crisis_sealed")
+        for name in ("crisis_sealed_v8", "ordinary_v8", "crisis_sealed_v7", "ordinary_v7", "crisis_sealed_v6", "ordinary_v6", "crisis_sealed_v5", "ordinary_v5", "crisis_sealed_v4", "ordinary_v4", "crisis_sealed_v3", "ordinary_v3", "crisis_sealed_v2", "crisis_sealed")
     ],
     show_default=True, help="Labelled crisis expressions (JSON lines); repeat for several.",
 )  # fmt: skip
